@@ -1,0 +1,67 @@
+# Hinting Lab: `make run` starts the lab, `make test` runs every test.
+# Both create the virtual environment in .venv when it is missing.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-core test-app test-browser test-js lint bench chromium node clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.deps: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
+	$(PIP) install --quiet -e '.[test]'
+	@touch $@
+
+run: $(VENV)/.deps
+	$(PY) -m app --host $(HOST) --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download one here).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "make: installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Node.js runs the front end's unit tests (node --test).
+node:
+	@if ! command -v node >/dev/null; then \
+	  echo "make: installing Debian's nodejs for the front-end unit tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
+	fi
+
+lint: $(VENV)/.test-deps
+	$(VENV)/bin/ruff check .
+
+test-core: $(VENV)/.test-deps
+	$(PY) -m pytest -q tests/core
+
+test-app: $(VENV)/.test-deps
+	$(PY) -m pytest -q tests/app
+
+# Browser tests run in their own pytest process: a live sync Playwright and
+# asyncio-based tests do not mix in one interpreter (shared/guides/TESTING.md).
+test-browser: $(VENV)/.test-deps chromium
+	$(PY) -m pytest -q tests/browser
+
+test-js: node
+	node --test static/js/tests/
+
+test: lint test-js
+	$(PY) -m pytest -q tests --ignore=tests/browser
+	$(MAKE) --no-print-directory test-browser
+
+bench: $(VENV)/.deps
+	$(PY) bench/core_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-artifacts

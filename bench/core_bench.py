@@ -1,0 +1,164 @@
+"""Core benchmarks (issue 2): prints figures, asserts nothing.
+
+    .venv/bin/python bench/core_bench.py            # everything (about 2-3 minutes)
+    .venv/bin/python bench/core_bench.py --quick    # smaller runs
+
+Figures:
+  churn     alloc+free ops/s of a churn workload (orders 0-3, mixed
+            migratetypes, live set around 2,000 blocks, hinting on, virtual
+            time advancing 1 ms every 10 ops) on 1 GiB, events off and on;
+            then the per-op cost on 16 GiB and 64 GiB.
+  boot      64 GiB boot time and peak RSS (a fresh process).
+  frag      peak RSS of a 64 GiB machine with every other page allocated.
+  replay    `python -m core replay` steps/s end to end on a 100,000-step churn.
+
+Each memory figure runs in a child process so peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core import HintingConfig, Machine, MachineConfig  # noqa: E402
+from core.workload import Workload  # noqa: E402
+
+GiB_PAGES = 262144
+
+
+def machine_info() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def churn(gib: int, ops: int, events: bool, seed: int = 1) -> tuple[float, Machine]:
+    """ops/s of the churn workload through the Machine API."""
+    m = Machine(MachineConfig(zones=(("Normal", gib * GiB_PAGES),)), HintingConfig(), record_events=events)
+    # Hinting on, and its first cycle (which reports the whole free zone, a
+    # cost proportional to the zone, paid once) done before the clock starts:
+    # what is timed is the steady alloc/free path with hinting live.
+    m.hinting_start()
+    m.advance(m.hinting_config.delay_ms)
+    m.take_raw_events()
+    wl = Workload(seed=seed, live_target=2000, orders=(0, 1, 2, 3), order_weights=(50, 25, 15, 10))
+    plan = wl.plan(m, ops)  # the random choices, drawn before timing
+    take = m.take_raw_events
+    t0 = time.perf_counter()
+    done = wl.run_plan(m, plan, advance_every=10, drain=take if events else None)
+    elapsed = time.perf_counter() - t0
+    return done / elapsed, m
+
+
+def child_rss(code: str) -> dict[str, float]:
+    """Run `code` in a fresh interpreter; it prints a JSON dict; add its peak RSS."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+BOOT_CODE = """
+import json, resource, time, sys
+sys.path.insert(0, '.')
+from core import Machine, MachineConfig, HintingConfig
+t = time.perf_counter()
+m = Machine(MachineConfig(zones=(('Normal', 64 * 262144),)), HintingConfig())
+dt = time.perf_counter() - t
+print(json.dumps({'boot_s': dt, 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+FRAG_CODE = """
+import json, resource, time, sys
+sys.path.insert(0, '.')
+from core import Machine, MachineConfig, HintingConfig
+from core.workload import fragment_every_other_page
+t = time.perf_counter()
+m = Machine(MachineConfig(zones=(('Normal', 64 * 262144),)), HintingConfig())
+fragment_every_other_page(m)
+dt = time.perf_counter() - t
+z = m.zones[0]
+print(json.dumps({'build_s': dt, 'free_blocks_o0': z.free_area[0].nr_free,
+                  'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def replay_bench(steps: int) -> tuple[float, float]:
+    """Steps/s of `python -m core replay` (process start, parse, run, print)."""
+    m = Machine(MachineConfig(), HintingConfig())
+    wl = Workload(seed=7, live_target=2000, orders=(0, 1, 2, 3), order_weights=(50, 25, 15, 10))
+    scenario = wl.scenario(m, steps, advance_every=10, hinting=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "churn.json"
+        path.write_text(json.dumps(scenario))
+        # As installed code runs: bytecode cached (this sandbox sets
+        # PYTHONDONTWRITEBYTECODE, which would recompile core on every start).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        cmd = [sys.executable, "-m", "core", "replay", str(path)]
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)  # warm-up
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+            times.append(time.perf_counter() - t0)
+        elapsed = sorted(times)[1]  # the median of three
+    return len(scenario["steps"]) / elapsed, elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", choices=["churn", "sizes", "boot", "frag", "replay"])
+    args = ap.parse_args()
+    ops = 200_000 if args.quick else 1_000_000
+    print(f"machine: {machine_info()}")
+    if args.only in (None, "churn"):
+        for events in (False, True):
+            rate, m = churn(1, ops, events)
+            print(
+                f"churn 1 GiB, events {'on ' if events else 'off'}: {rate:,.0f} ops/s "
+                f"({1e6 / rate:.2f} us/op; {m.host.reported_pages:,} pages reported, "
+                f"{m.host.refaults:,} refaults)"
+            )
+    if args.only in (None, "sizes"):
+        base = None
+        for gib in (1, 16, 64):
+            rate, _ = churn(gib, ops // 2, False)
+            cost = 1e6 / rate
+            base = base or cost
+            print(f"churn {gib:>2} GiB, events off: {cost:.2f} us/op ({cost / base:.2f}x the 1 GiB cost)")
+    if args.only in (None, "boot"):
+        r = child_rss(BOOT_CODE)
+        print(f"boot 64 GiB: {r['boot_s']:.3f} s, peak RSS {r['rss_mb']:.0f} MB")
+    if args.only in (None, "frag"):
+        r = child_rss(FRAG_CODE)
+        print(
+            f"64 GiB fully fragmented ({r['free_blocks_o0']:,} free order-0 blocks): "
+            f"peak RSS {r['rss_mb']:.0f} MB (built in {r['build_s']:.1f} s)"
+        )
+    if args.only in (None, "replay"):
+        steps = 20_000 if args.quick else 100_000
+        rate, elapsed = replay_bench(steps)
+        print(f"replay {steps:,}-step churn end to end: {rate:,.0f} steps/s ({elapsed:.2f} s, median of 3 runs)")
+    print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

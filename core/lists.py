@@ -1,0 +1,89 @@
+"""Circular doubly linked lists with the semantics of include/linux/list.h.
+
+The free lists of the buddy allocator are kernel `struct list_head` lists, and
+the seed's boundary pointers are `struct list_head *` into them.  To reproduce
+the seed exactly (insertion "before the boundary", the boundary walking to
+`page->lru.next`, "the head is the entry after the list head") the model uses
+the same structure: a list is a sentinel node whose `next` is the first entry
+and whose `prev` is the last one.
+
+`list_del` poisons the removed entry (`prev`/`next` become None) as the kernel
+does with LIST_POISON1/2, so a stale pointer to a removed entry is detectable
+instead of silently pointing somewhere plausible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+class ListHead:
+    """A list node, or the sentinel head of a list (`struct list_head`)."""
+
+    __slots__ = ("next", "prev")
+
+    def __init__(self) -> None:
+        # INIT_LIST_HEAD: an empty list points at itself both ways.
+        self.prev: ListHead | None = self
+        self.next: ListHead | None = self
+
+
+def __list_add(new: ListHead, prev: ListHead, next: ListHead) -> None:
+    next.prev = new
+    new.next = next
+    new.prev = prev
+    prev.next = new
+
+
+def list_add(new: ListHead, head: ListHead) -> None:
+    """Insert `new` right after `head` (at the head of the list)."""
+    __list_add(new, head, head.next)  # type: ignore[arg-type]
+
+
+def list_add_tail(new: ListHead, head: ListHead) -> None:
+    """Insert `new` right before `head`; with the list head, at the tail.
+
+    The seed uses this with a boundary entry as `head` to insert in front of
+    the hinted blocks (`add_to_free_list_tail`, seed lines 1984-2000).
+    """
+    __list_add(new, head.prev, head)  # type: ignore[arg-type]
+
+
+def list_del(entry: ListHead) -> None:
+    """Unlink `entry` and poison it, like the kernel's list_del."""
+    entry.next.prev = entry.prev  # type: ignore[union-attr]
+    entry.prev.next = entry.next  # type: ignore[union-attr]
+    entry.next = None
+    entry.prev = None
+
+
+def list_move(entry: ListHead, head: ListHead) -> None:
+    """Move `entry` from whatever list it is on to the head of another."""
+    entry.next.prev = entry.prev  # type: ignore[union-attr]
+    entry.prev.next = entry.next  # type: ignore[union-attr]
+    list_add(entry, head)
+
+
+def list_empty(head: ListHead) -> bool:
+    return head.next is head
+
+
+def list_is_poisoned(entry: ListHead) -> bool:
+    """True for an entry that list_del removed and nothing re-added."""
+    return entry.prev is None
+
+
+def list_for_each(head: ListHead) -> Iterator[ListHead]:
+    """Entries from the first (head) to the last (tail)."""
+    pos = head.next
+    while pos is not head:
+        yield pos  # type: ignore[misc]
+        pos = pos.next  # type: ignore[union-attr]
+
+
+def list_for_each_reverse(head: ListHead) -> Iterator[ListHead]:
+    """Entries from the last (tail) to the first (head)."""
+    pos = head.prev
+    while pos is not head:
+        yield pos  # type: ignore[misc]
+        pos = pos.prev  # type: ignore[union-attr]

@@ -1,0 +1,126 @@
+"""The one action vocabulary: scenario steps (FORMATS.md), parsed and checked.
+
+`parse_step` turns a JSON step into a normalised dict or raises InvalidInput
+naming the field.  Only what can be known without running the machine is
+checked here (types, names, ranges given by the configuration); whether a pfn
+is allocated is the machine's business and makes a failed step, not an
+invalid one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import MachineConfig, want_bool, want_int, want_object, want_str
+from .errors import InvalidInput
+from .mmzone import ALLOC_MIGRATETYPES, MIGRATETYPE_BY_NAME, MIGRATETYPE_NAMES
+
+STEP_KINDS = (
+    "alloc",
+    "free",
+    "move_pageblock",
+    "hinting_start",
+    "hinting_stop",
+    "advance",
+    "step",
+    "stepping",
+)
+MAX_ADVANCE_MS = 10**9
+
+
+def _migratetype(obj: Any, path: str, allowed: tuple[int, ...]) -> str:
+    if obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
+        names = ", ".join(MIGRATETYPE_NAMES[mt] for mt in allowed)
+        raise InvalidInput(f"must be one of {names}; got {obj!r}", path)
+    return obj  # type: ignore[no-any-return]
+
+
+def parse_step(obj: Any, cfg: MachineConfig, path: str = "step") -> dict[str, Any]:
+    """Check one step against the machine's configuration; return its normal form.
+
+    Errors name the field under `path` ("steps[3].order").  Replays parse
+    every step of long scenarios, so well-formed values take a short path
+    and the descriptive checks run only when something looks wrong.
+    """
+    try:
+        return parse_one(obj, cfg)
+    except InvalidInput as err:
+        err.field = f"{path}.{err.field}" if err.field else path
+        raise
+
+
+_ALL_MIGRATETYPES = tuple(range(len(MIGRATETYPE_NAMES)))
+_ALLOC_NAMES = frozenset(MIGRATETYPE_NAMES[mt] for mt in ALLOC_MIGRATETYPES)
+
+
+def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
+    """parse_step without the path prefix on errors (the field is relative)."""
+    obj = want_object(obj, "")
+    kind = obj.get("do")
+    if kind == "alloc":
+        zone = obj.get("zone")
+        if zone not in cfg.zone_set:
+            zones = cfg.zone_names()
+            if zone is None and len(zones) == 1:
+                zone = zones[0]
+            else:
+                raise InvalidInput(f"unknown zone {zone!r}; this machine has {', '.join(zones)}", "zone")
+        order = obj.get("order")
+        if order.__class__ is not int or not 0 <= order < cfg.max_order:
+            order = want_int(order, "order", 0, cfg.max_order - 1)
+        mt = obj.get("migratetype", "Movable")
+        if mt not in _ALLOC_NAMES:
+            mt = _migratetype(mt, "migratetype", ALLOC_MIGRATETYPES)
+        out = {"do": kind, "zone": zone, "order": order, "migratetype": mt}
+        name = obj.get("as")
+        if name is not None:
+            out["as"] = want_str(name, "as")
+        return out
+    if kind == "free":
+        ref = obj.get("ref")
+        pfn = obj.get("pfn")
+        if (ref is None) == (pfn is None):
+            raise InvalidInput("give either ref (a name from an alloc's 'as') or pfn", "ref")
+        if ref is not None:
+            out = {"do": kind, "ref": want_str(ref, "ref")}
+        else:
+            out = {"do": kind, "pfn": pfn if pfn.__class__ is int else want_int(pfn, "pfn")}
+        order = obj.get("order")
+        if order is not None:
+            out["order"] = order if order.__class__ is int else want_int(order, "order")
+        return out
+    if kind == "advance":
+        ms = obj.get("ms")
+        if ms.__class__ is not int or not 0 < ms <= MAX_ADVANCE_MS:
+            ms = want_int(ms, "ms", 1, MAX_ADVANCE_MS)
+        return {"do": kind, "ms": ms}
+    if kind == "move_pageblock":
+        return {
+            "do": kind,
+            "pfn": want_int(obj.get("pfn"), "pfn"),
+            "migratetype": _migratetype(obj.get("migratetype"), "migratetype", _ALL_MIGRATETYPES),
+        }
+    if kind == "stepping":
+        return {"do": kind, "on": want_bool(obj.get("on"), "on")}
+    if kind in STEP_KINDS:
+        return {"do": kind}
+    raise InvalidInput(f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}", "do")
+
+
+def describe_step(step: dict[str, Any]) -> str:
+    """A short human label, for logs and the timeline."""
+    kind = step.get("do")
+    if kind == "alloc":
+        label = f"alloc o{step['order']} {step['migratetype']} in {step['zone']}"
+        return label + (f" as {step['as']}" if "as" in step else "")
+    if kind == "free":
+        if "ref" in step:
+            return f"free {step['ref']}"
+        return f"free {step['pfn']}" + (f" o{step['order']}" if "order" in step else "")
+    if kind == "move_pageblock":
+        return f"move_pageblock {step['pfn']} to {step['migratetype']}"
+    if kind == "advance":
+        return f"advance {step['ms']} ms"
+    if kind == "stepping":
+        return "stepping " + ("on" if step["on"] else "off")
+    return str(kind)

@@ -1,0 +1,21 @@
+"""Shared test configuration: where the read-only project inputs live."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared next to the checkout holds the seed, the specs and the golden files.
+SHARED = Path(os.environ.get("HINTING_LAB_SHARED", ROOT.parent / "shared"))
+GOLDEN = SHARED / "spec" / "golden"
+SEED_FILE = SHARED / "seed" / "000_4d67359d60dc2608.txt"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
