@@ -53,6 +53,27 @@ class EventDecoder:
             out.append(self.one(ev))
         return out
 
+    def decode_tail(self, raw: list[Raw], keep: int | None) -> tuple[list[dict[str, Any]], int]:
+        """Like decode, but describe only the last `keep` events (None: all).
+
+        Returns the events and how many were left out.  Time and step
+        markers are still followed, so later batches stay right.
+        """
+        if keep is None:
+            return self.decode(raw), 0
+        real = [i for i, ev in enumerate(raw) if ev[0] != "clock"]
+        if len(real) <= keep:
+            return self.decode(raw), 0
+        cut = real[len(real) - keep]
+        for ev in raw[:cut]:  # follow the markers of the left-out part
+            if ev[0] == "clock":
+                self.t_ms = ev[5]
+            elif ev[0] == "step":
+                self.step = ev[5][0]
+        omitted = len(real) - keep
+        self.seq += omitted
+        return self.decode(raw[cut:]), omitted
+
     def one(self, ev: Raw) -> dict[str, Any]:
         kind, zidx, pfn, order, mt, arg = ev
         zone = self.zone_names[zidx] if zidx is not None else None
@@ -397,7 +418,7 @@ def _d_fill_end(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-d
 
 
 def _d_react(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def]
-    num, pages, dropped = arg
+    num, pages, dropped = arg[:3]
     return (
         "react",
         "page_hinting_cycle: react",

@@ -77,6 +77,19 @@ class Host:
         if trace is not None:
             trace.append(("wasted", zone.idx, pfn, order, None, why))
 
+    def nonresident_runs(self, start: int, end: int) -> list[list[int]]:
+        """[first pfn, count] of each run of dropped pages in [start, end), ascending."""
+        nonres = self.nonresident
+        runs = []
+        pfn = nonres.find(1, start, end)
+        while pfn >= 0:
+            stop = nonres.find(0, pfn, end)
+            if stop < 0:
+                stop = end
+            runs.append([pfn, stop - pfn])
+            pfn = nonres.find(1, stop, end)
+        return runs
+
     def is_resident(self, pfn: int) -> bool:
         return not self.nonresident[pfn]
 

@@ -283,7 +283,8 @@ class Machine:
         blocks = [(page.pfn, page.info & ORDER_MASK) for page in sg[:num_hints]]
         zone = self.hinting.cycling_zone or self.pgdat.page_zone(blocks[0][0])
         dropped = self.host.react(zone, blocks)
-        self._event("react", zone.idx, None, None, None, (num_hints, sum(1 << o for _, o in blocks), dropped))
+        self._event("react", zone.idx, None, None, None,
+                    (num_hints, sum(1 << o for _, o in blocks), dropped, tuple(blocks)))
 
     @property
     def work(self):  # type: ignore[no-untyped-def]

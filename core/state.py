@@ -39,6 +39,8 @@ def zone_state(m: Machine, zone: Zone) -> dict[str, Any]:
             {"pfn": pfn, "order": order, "migratetype": MIGRATETYPE_NAMES[mt]}
             for pfn, order, mt in m.allocated_blocks(zone)
         ],
+        # Beyond FORMATS.md: the host's view, runs of [first pfn, count] it has dropped.
+        "nonresident": m.host.nonresident_runs(zone.zone_start_pfn, zone.zone_end_pfn),
     }
 
 

@@ -24,6 +24,7 @@ def machine(
     capacity: int = 1,
     delay_ms: int = 100,
     stepping: bool = True,
+    record_events: bool = False,
 ) -> Machine:
     """A small machine with the invariant checker on after every step."""
     cfg = MachineConfig(max_order=max_order, pageblock_order=pageblock_order, zones=zones)
@@ -34,7 +35,7 @@ def machine(
         delay_ms=delay_ms,
         stepping=stepping,
     )
-    return Machine(cfg, hint, check_invariants=True)
+    return Machine(cfg, hint, check_invariants=True, record_events=record_events)
 
 
 def ok(m: Machine, step: dict[str, Any]) -> dict[str, Any]:

@@ -213,3 +213,19 @@ def test_highatomic_pageblock_takes_single_page_path():
     # HighAtomic lists are never a fallback: an Unmovable o2 request fails.
     fails(m, {"do": "alloc", "zone": "Normal", "order": 2, "migratetype": "Unmovable"})
     assert fl(m, 2, "HighAtomic") == [4]
+
+
+def test_unmovable_request_may_steal_whole_block_even_at_order_0():
+    # pageblock_order 4: order 0 < pageblock_order/2 = 2, but an Unmovable request
+    # may always steal (can_steal_fallback), so move_freepages_block runs.
+    m = machine(pageblock_order=4, min_order=4)
+    assert [alloc(m, 0) for _ in range(32)] == list(range(16, 32)) + list(range(16))
+    free(m, 17)  # buddy 16 allocated; o1 buddy 18 allocated -> head
+    free(m, 20)  # buddy 21 allocated; o1 buddy 22 allocated -> head
+    assert lists(m) == {(0, "Movable"): [20, 17]}
+    # Fallback order 0: Reclaimable empty, Movable [20, 17] -> head 20, whole block:
+    # 17 -> U o0 [17], 20 -> U o0 [20, 17]; free 2, allocated Movable 14 (16, 18, 19,
+    # 21..31); alike = 16 - 16 = 0; 2 < 8: pageblock stays Movable.  Retry -> 20.
+    assert alloc(m, 0, "Unmovable") == 20
+    assert lists(m) == {(0, "Unmovable"): [17]}
+    assert pageblocks(m) == ["Movable", "Movable"]

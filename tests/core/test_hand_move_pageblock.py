@@ -223,3 +223,41 @@ def test_isolated_hinted_cycle_returns_block_to_pageblock_type():
     assert hinted(m2) == [0]
     assert boundary(m2, 2, "Unmovable") == ("Normal", 0)
     assert boundary(m2, 2) == ("Normal", None)
+
+
+def test_move_to_same_type_still_moves_blocks_to_head_and_clears_hinted():
+    m = machine(capacity=32, stepping=False)
+    _three_hinted_order2(m)  # M o2 [24, 8, 0], all Hinted, boundary 24
+    # set_pageblock_migratetype is a no-op, but move_freepages_block still
+    # list_move()s 8 to the head of the Movable list, clearing Hinted.
+    move(m, 8, "Movable")
+    assert fl(m, 2) == [8, 24, 0]
+    assert hinted(m) == [0, 24] and hinted_pages(m) == [2, 0, 0]
+    assert boundary(m, 2) == ("Normal", 24)
+    assert pageblocks(m) == ["Movable"] * 8
+
+
+def test_block_in_flight_returns_to_isolate_list_when_its_pageblock_was_isolated():
+    m = machine(capacity=32)
+    eight_order2(m)
+    free(m, 0)  # M o2 [0]
+    start(m)
+    advance(m, 100)  # batch [0], stopped before react, ACTIVE
+    assert batch(m) == [(0, 2, "Movable")]
+    move(m, 0, "Isolate")  # 0 is in flight: nothing on a list to move
+    assert lists(m) == {}
+    step(m)
+    # drain: has_isolate_pageblock -> mt = Isolate.  __free_one_page: buddy 4 (allocated,
+    # and in a Movable pageblock) -> no merge; tail via boundary[2][Isolate] (its list
+    # head) -> Isolate o2 [0]; Hinted; boundary[2][Isolate] = 0.
+    step(m)
+    assert lists(m) == {(2, "Isolate"): [0]}
+    assert hinted(m) == [0] and hinted_pages(m) == [1, 0, 0]
+    assert boundary(m, 2, "Isolate") == ("Normal", 0)
+    assert boundary(m, 2) == ("Normal", None)
+    # Leaving Isolate (not ACTIVE): 0 to the head of M o2, Hinted cleared; the Isolate
+    # boundary is left pointing at 0.
+    move(m, 0, "Movable")
+    assert lists(m) == {(2, "Movable"): [0]}
+    assert hinted(m) == [] and hinted_pages(m) == [0, 0, 0]
+    assert boundary(m, 2, "Isolate") == ("Normal", 0)

@@ -665,3 +665,41 @@ def test_fallback_steal_of_hinted_block_clears_hinted():
         (0, "Unmovable"): [17],
     }
     assert host(m)["refaults"] == 1
+
+
+def test_hinting_stop_with_work_pending_keeps_requested_and_refcnt():
+    m = machine()
+    eight_order2(m)
+    free(m, 0)
+    start(m)  # REQUESTED, refcnt 1, due 100
+    stop(m)  # the pending work is dropped; flags and refcnt stay as the seed leaves them
+    assert hstate(m)["enabled"] is False
+    assert work(m) == {"pending": False, "due_ms": None, "phase": "idle", "zone": None}
+    assert flags(m) == (True, False) and hstate(m)["refcnt"] == 1
+    fails(m, {"do": "step"})
+    advance(m, 500)
+    assert batch(m) == [] and hinted_pages(m) is None
+    # startup: refcnt = 0, then the zone is requested again: refcnt 1, due now + 100.
+    start(m)
+    assert hstate(m)["refcnt"] == 1 and work(m)["due_ms"] == 600
+    advance(m, 100)  # fill pulls 0 -> full -> stopped before react
+    assert batch(m) == [(0, 2, "Movable")]
+
+
+def test_hinting_stop_mid_cycle_finishes_every_requested_zone():
+    m = machine(max_order=4, pageblock_order=2, zones=(("DMA32", 16), ("Normal", 16)))
+    start(m)  # both zones REQUESTED, refcnt 2
+    advance(m, 100)  # DMA32 cycle, batch [0]
+    assert work(m)["zone"] == "DMA32" and batch(m) == [(0, 3, "Movable")]
+    # Shutdown waits for the item: DMA32 puts 0, pulls 8, puts 8 (refcnt 1); then
+    # Normal: pulls 16, puts 16, pulls 24, puts 24 (refcnt 0); the process ends.
+    stop(m)
+    assert lists(m, "DMA32") == {(3, "Movable"): [8, 0]}
+    assert lists(m, "Normal") == {(3, "Movable"): [24, 16]}
+    assert hinted(m, "DMA32") == [0, 8] and hinted(m, "Normal") == [16, 24]
+    assert hinted_pages(m, "DMA32") == [0, 2] and hinted_pages(m, "Normal") == [0, 2]
+    assert boundary(m, 3) == ("Normal", 24)
+    assert flags(m, "DMA32") == (False, False) and flags(m, "Normal") == (False, False)
+    assert hstate(m)["refcnt"] == 0 and hstate(m)["enabled"] is False
+    assert work(m) == {"pending": False, "due_ms": None, "phase": "idle", "zone": None}
+    assert host(m)["reported_pages"] == 32 and host(m)["resident_pages"] == 0

@@ -1,0 +1,1 @@
+"""Hinting Lab's server: sessions of core machines streamed over websockets (FastAPI)."""

@@ -1,0 +1,191 @@
+"""The websocket protocol, version 1: every message as a pydantic model.
+
+Client messages form one discriminated union on `type`, server messages
+another.  docs/protocol.md is generated from this module (`python -m app
+--protocol-doc`), JSON schema included, so the two cannot drift apart.
+
+Steps themselves (`do.step`) are scenario steps of FORMATS.md; the core
+checks them (core.steps.parse_step) so the server and a replay agree on what
+a valid step is.  The state inside `snapshot` is hinting-state/1 and the
+`changes` inside `delta` follow core/delta.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+PROTOCOL_VERSION = 1
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    v: int = Field(PROTOCOL_VERSION, description="Protocol version; this server speaks 1.")
+
+
+class _Request(_Msg):
+    id: int | None = Field(None, ge=0, le=2**53, description="Echoed in the reply; pick a new one per request.")
+
+
+# --- client -> server --------------------------------------------------------------
+
+
+class AuthMsg(_Request):
+    """Present the control token: the connection may act from now on."""
+
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=200)
+
+
+class DoMsg(_Request):
+    """Apply one scenario step (FORMATS.md): alloc, free, move_pageblock,
+    hinting_start, hinting_stop, advance, step, stepping."""
+
+    type: Literal["do"]
+    step: dict[str, Any]
+
+
+class ClockMsg(_Request):
+    """Run or pause the virtual clock, or set its speed (virtual ms per real ms)."""
+
+    type: Literal["clock"]
+    action: Literal["run", "pause", "speed"]
+    speed: float | None = Field(None, gt=0, le=10_000)
+
+
+class ResetMsg(_Request):
+    """Start the session over from a preset or a hinting-scenario/1 document."""
+
+    type: Literal["reset"]
+    preset: str | None = Field(None, max_length=100)
+    scenario: dict[str, Any] | None = None
+
+
+class WorkloadMsg(_Request):
+    """Start or stop a seeded random alloc/free churn; its steps are recorded as plain steps."""
+
+    type: Literal["workload"]
+    action: Literal["start", "stop"]
+    seed: int = Field(1, ge=0, le=2**32 - 1)
+    rate: float = Field(100, gt=0, le=100_000, description="Steps per real second.")
+    live_target: int = Field(200, ge=1, le=1_000_000)
+    orders: list[int] = Field(default_factory=lambda: [0, 1, 2, 3], min_length=1, max_length=16)
+    order_weights: list[float] | None = Field(None, max_length=16)
+    migratetypes: list[Literal["Unmovable", "Movable", "Reclaimable"]] = Field(
+        default_factory=lambda: ["Movable", "Unmovable", "Reclaimable"], min_length=1, max_length=3
+    )
+    mt_weights: list[float] | None = Field(None, max_length=3)
+    zone: str | None = Field(None, max_length=100)
+
+
+class ResyncMsg(_Request):
+    """Ask for a fresh snapshot (after a gap in delta sequence numbers)."""
+
+    type: Literal["resync"]
+
+
+class PingMsg(_Request):
+    type: Literal["ping"]
+
+
+ClientMessage = Annotated[
+    AuthMsg | DoMsg | ClockMsg | ResetMsg | WorkloadMsg | ResyncMsg | PingMsg,
+    Field(discriminator="type"),
+]
+client_message = TypeAdapter(ClientMessage)
+
+
+# --- server -> client --------------------------------------------------------------
+
+
+class ClockInfo(BaseModel):
+    running: bool
+    speed: float
+
+
+class WorkloadInfo(BaseModel):
+    running: bool
+    seed: int | None = None
+    rate: float | None = None
+    live_target: int | None = None
+    steps: int = Field(0, description="Steps this workload has applied so far.")
+
+
+class SessionInfo(BaseModel):
+    id: str
+    title: str | None = None
+    preset: str | None = None
+    clock: ClockInfo
+    workload: WorkloadInfo
+    history_length: int = Field(description="Steps in the session's history (its scenario).")
+    viewers: int
+    controllers: int
+
+
+class ErrorInfo(BaseModel):
+    code: str = Field(description="read_only, invalid, step_failed, rate_limited, too_large, bad_json, ...")
+    message: str
+    field: str | None = Field(None, description="The field at fault, as a dotted path.")
+
+
+class HelloMsg(_Msg):
+    """First message on every connection."""
+
+    type: Literal["hello"] = "hello"
+    session: str
+    role: Literal["viewer", "controller"]
+    limits: dict[str, Any]
+
+
+class SnapshotMsg(_Msg):
+    """The whole state: on connect, on reset, on resync."""
+
+    type: Literal["snapshot"] = "snapshot"
+    seq: int = Field(description="Deltas that follow carry seq + 1, seq + 2, ...")
+    state: dict[str, Any] = Field(description="hinting-state/1")
+    session: SessionInfo
+
+
+class DeltaMsg(_Msg):
+    """What changed since the previous message (see core/delta.py)."""
+
+    type: Literal["delta"] = "delta"
+    seq: int
+    changes: dict[str, Any]
+    events: list[dict[str, Any]] = Field(description="Explained events (core/events.py), oldest first.")
+    events_omitted: int = Field(0, description="Older events of this interval left out to keep deltas small.")
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list, description="Steps applied in this interval: {index, step, result}."
+    )
+    session: SessionInfo | None = Field(None, description="Present when the clock, workload or viewers changed.")
+
+
+class ResultMsg(_Msg):
+    """The answer to a request with an id."""
+
+    type: Literal["result"] = "result"
+    id: int | None
+    ok: bool
+    result: dict[str, Any] | None = Field(None, description="For `do`: the step's result as a replay records it.")
+    error: ErrorInfo | None = None
+
+
+class ErrorMsg(_Msg):
+    """A message the server could not take, when there is no request id to answer."""
+
+    type: Literal["error"] = "error"
+    id: int | None = None
+    error: ErrorInfo
+
+
+class PongMsg(_Msg):
+    type: Literal["pong"] = "pong"
+    id: int | None = None
+
+
+ServerMessage = Annotated[
+    HelloMsg | SnapshotMsg | DeltaMsg | ResultMsg | ErrorMsg | PongMsg,
+    Field(discriminator="type"),
+]
+server_message = TypeAdapter(ServerMessage)

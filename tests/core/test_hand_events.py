@@ -1,0 +1,64 @@
+"""The explained event log agrees with the hand computation (core.decode_all).
+
+Only the event kinds, pfns and the placement details are checked, against the
+same hand computations as test_hand_seed.py.
+"""
+
+from __future__ import annotations
+
+from core import decode_all
+
+from .helpers import advance, eight_order2, free, machine, prefix_p, start, step
+
+
+def _events(m, kinds):
+    return [e for e in decode_all(m, m.take_raw_events()) if e["kind"] in kinds]
+
+
+def test_tail_free_while_stopped_is_logged_before_the_boundary():
+    m = machine(record_events=True)
+    prefix_p(m)
+    m.take_raw_events()
+    # free 20: no merge (buddy 16 allocated), buddy_merge_likely (o3 buddy 24 free)
+    # -> add_to_free_list_tail in front of boundary[2][Movable] = 0.
+    free(m, 20)
+    evs = _events(m, {"merge", "place_head", "place_tail"})
+    assert [(e["kind"], e["pfn"], e["order"], e["migratetype"]) for e in evs] == [("place_tail", 20, 2, "Movable")]
+    assert evs[0]["fn"] == "add_to_free_list_tail"
+    assert evs[0]["change"]["before"] == 0
+
+
+def test_try_the_head_then_both_hinted_in_the_log():
+    m = machine(capacity=32, record_events=True)
+    eight_order2(m)
+    for pfn in (0, 8, 24):
+        free(m, pfn)
+    start(m)
+    advance(m, 100)
+    step(m)
+    step(m)  # o2 [24, 8, 0] all Hinted
+    free(m, 16)  # head; requests a cycle
+    m.take_raw_events()
+    advance(m, 100)
+    evs = _events(m, {"pull", "both_hinted", "boundary_add"})
+    # Entry before the (reset) boundary is 0, Hinted -> try the head: 16.  Next: 0 and
+    # head 24 both Hinted -> boundary[2][Movable] = 24, nothing pulled.
+    assert [(e["kind"], e["pfn"]) for e in evs] == [("pull", 16), ("boundary_add", 24), ("both_hinted", 24)]
+    assert evs[0]["via"] == "head"
+
+
+def test_put_hinted_page_merge_in_the_log():
+    m = machine(record_events=True)
+    prefix_p(m)
+    free(m, 12)  # head: [12, 0]
+    step(m)  # react(8)
+    m.take_raw_events()
+    step(m)
+    evs = _events(m, {"merge", "place_tail", "place_head", "put_merged", "put_hinted", "pull"})
+    # put 8: merges buddy 12 (order 2) -> 8/o3 in front of boundary[3][Movable] = 24;
+    # not Hinted (merged); then the fill pulls 8/o3, the entry before 24.
+    got = [(e["kind"], e["pfn"], e["order"]) for e in evs]
+    assert got == [("merge", 12, 2), ("place_tail", 8, 3), ("put_merged", 8, 2), ("pull", 8, 3)]
+    assert evs[1]["change"]["before"] == 24
+    assert evs[2]["merged_into"] == 8
+    assert evs[3]["via"] == "tail"
