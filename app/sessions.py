@@ -137,7 +137,6 @@ class Session:
         self.seq += 1
         self._session_changed = False
         for sub in self.subscribers:
-            sub.queue.clear()
             sub.push(SNAPSHOT)
 
     def _record(self, step: dict[str, Any], clock: bool = False) -> dict[str, Any]:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -86,7 +87,9 @@ def scenario_of(cfg: MachineConfig, hinting: HintingConfig, steps: list[dict[str
     return {"format": "hinting-scenario/1", "machine": cfg.to_json(), "hinting": hinting.to_json(), "steps": steps}
 
 
-PROPERTY = settings(max_examples=int(__import__("os").environ.get("HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# HYPOTHESIS_EXAMPLES=5000 for a long hunt; the default keeps `make test` quick.
+PROPERTY = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 @PROPERTY
