@@ -158,6 +158,7 @@ class DeltaMsg(_Msg):
     steps: list[dict[str, Any]] = Field(
         default_factory=list, description="Steps applied in this interval: {index, step, result}."
     )
+    steps_omitted: int = Field(0, description="Older steps of this interval left out (the scenario has them all).")
     session: SessionInfo | None = Field(None, description="Present when the clock, workload or viewers changed.")
 
 

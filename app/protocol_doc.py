@@ -42,8 +42,9 @@ answer naming the field at fault; the connection stays open and nothing changes.
 sees a gap sends `resync` and gets a new snapshot.  A viewer that falls more than the
 server's queue limit behind is skipped ahead: its pending messages are replaced by a
 snapshot.  While the clock or a workload runs, deltas are coalesced to at most one per
-frame (`frame_ms`, 16 ms by default); long intervals keep only their newest events
-(`events_omitted` says how many were left out).  A `result` is always sent before the
+frame (`frame_ms`, 16 ms by default), and keep only the newest events and steps of
+their interval (`events_omitted` and `steps_omitted` say how many were left out; the
+session's scenario has every step).  A `result` is always sent before the
 delta that shows its effect.
 
 ### Steps

@@ -333,10 +333,15 @@ class Session:
         events, omitted = self.decoder.decode_tail(raw, keep)
         steps = self.pending_steps
         self.pending_steps = []
+        steps_omitted = 0
+        if self.running and len(steps) > self.settings.max_steps_per_delta:
+            # The scenario keeps every step; a running delta names only the newest.
+            steps_omitted = len(steps) - self.settings.max_steps_per_delta
+            steps = steps[steps_omitted:]
         self.seq += 1
         msg = DeltaMsg(
             seq=self.seq, changes=changes, events=events, events_omitted=omitted, steps=steps,
-            session=self.info() if self._session_changed else None,
+            steps_omitted=steps_omitted, session=self.info() if self._session_changed else None,
         )
         self._session_changed = False
         text = msg.model_dump_json()
