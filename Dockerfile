@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    HINTING_LAB_STATIC_DIR=/app/static
+    HINTING_LAB_STATIC_DIR=/app/static \
+    HINTING_LAB_LINKS_DIR=/home/lab/links
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from core import InvalidInput
 
+from .links import LinkStore
 from .presets import get_preset, load_presets
 from .protocol import PROTOCOL_VERSION
 from .sessions import LimitError, SessionManager
@@ -32,6 +33,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     manager = SessionManager(settings)
+    links = LinkStore(settings.links_dir, settings.max_links, settings.max_pages)
     static_dir = Path(settings.static_dir) if settings.static_dir else PROJECT_STATIC
 
     @asynccontextmanager
@@ -108,6 +110,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session, err = session_or_404(sid)
         return err or session.scenario_document()
 
+    @app.get("/api/sessions/{sid}/frames")
+    def session_frames(sid: str, start: int, stop: int) -> Any:
+        """States at positions start..stop of the session's history (for animations)."""
+        session, err = session_or_404(sid)
+        if err:
+            return err
+        if stop - start + 1 > settings.max_frames:
+            return error_response(422, "too_large", f"at most {settings.max_frames} frames at once", "stop")
+        try:
+            return {"start": start, "stop": stop, "frames": session.frames(start, stop)}
+        except InvalidInput as e:
+            return error_response(422, "invalid", e.message, e.field)
+
+    @app.post("/api/links", status_code=201)
+    async def create_link(request: Request) -> Response:
+        body_bytes = await request.body()
+        if len(body_bytes) > MAX_BODY_BYTES:
+            return error_response(413, "too_large", f"the body has {len(body_bytes)} bytes; the limit is "
+                                  f"{MAX_BODY_BYTES}", None)
+        try:
+            body = json.loads(body_bytes or b"null")
+        except ValueError as e:
+            return error_response(400, "bad_json", f"not JSON: {e}", None)
+        try:
+            link_id = links.put(body)
+        except InvalidInput as e:
+            return error_response(422, "invalid", e.message, e.field)
+        return JSONResponse({"id": link_id, "url": f"/l/{link_id}"}, status_code=201)
+
+    @app.get("/api/links/{link_id}")
+    def get_link(link_id: str) -> Any:
+        doc = links.get(link_id)
+        if doc is None:
+            return error_response(404, "no_link", f"there is no stored link {link_id!r} here", "id")
+        return doc
+
     @app.get("/api/presets")
     def presets() -> list[dict[str, Any]]:
         return [p.summary() for p in load_presets().values()]
@@ -136,6 +174,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/s/{sid}", include_in_schema=False)
     def joined(sid: str) -> Response:
+        return dashboard()
+
+    @app.get("/l/{link_id}", include_in_schema=False)
+    def stored_link(link_id: str) -> Response:
         return dashboard()
 
     if static_dir.is_dir():

@@ -1,8 +1,19 @@
 """Presets: scenario files shipped with the lab (app/presets/*.json).
 
-A preset is an ordinary hinting-scenario/1 document.  Tours add a `tour`
-list (one narrative per step) and are played step by step by the dashboard;
-everything else is applied when a session resets to the preset.
+A preset is an ordinary hinting-scenario/1 document, so every preset replays
+with `python -m core replay`.  Two kinds:
+
+* machines (`"kind": "machine"` or absent): resetting to one applies all of
+  its steps at once.
+* tours (`"kind": "tour"`): a guided walk through one seed behaviour.  Extra
+  fields carry the teaching (FORMATS.md allows extra fields anywhere):
+  `intro` and `outro` (text shown before the first and after the last step),
+  and on each step `say` (its narrative) and optionally `setup: true` (applied
+  at once when the tour starts, no narration) and `predict` (before this
+  step the learner guesses, then sees): {"prompt": "...", "boundary":
+  {"order": 3, "migratetype": "Movable", "zone": "Normal"}} asks where that
+  boundary will point after the step.  A tour session starts with its setup
+  steps applied; the dashboard plays the rest one `do` at a time.
 """
 
 from __future__ import annotations
@@ -36,13 +47,21 @@ class Preset:
             "name": self.name,
             "title": self.title,
             "description": doc.get("description", ""),
-            "kind": "tour" if "tour" in doc else "machine",
+            "kind": "tour" if doc.get("kind") == "tour" else "machine",
             "zones": [{"name": z["name"], "pages": z["pages"]} for z in zones],
             "steps": len(doc.get("steps", [])),
         }
 
+    @property
+    def is_tour(self) -> bool:
+        return self.document.get("kind") == "tour"
+
     def scenario(self, max_pages: int) -> Scenario:
-        return parse_scenario(self.document, max_pages=max_pages)
+        """The scenario a session starts from: a tour keeps only its setup steps."""
+        doc = self.document
+        if self.is_tour:
+            doc = {**doc, "steps": [s for s in doc.get("steps", []) if isinstance(s, dict) and s.get("setup")]}
+        return parse_scenario(doc, max_pages=max_pages)
 
 
 @lru_cache(maxsize=1)

@@ -79,6 +79,53 @@ class WorkloadMsg(_Request):
     zone: str | None = Field(None, max_length=100)
 
 
+class TravelMsg(_Request):
+    """Move the session to a position in its history (0 = before the first step).
+
+    Pauses the clock and stops a workload.  Acting while not at the end forks
+    the history: the steps after the position are kept as a branch."""
+
+    type: Literal["travel"]
+    to: int = Field(ge=0, le=2**31)
+
+
+class UndoMsg(_Request):
+    """Take back the step before the current position and forget the steps after it."""
+
+    type: Literal["undo"]
+
+
+class BranchMsg(_Request):
+    """Switch to a kept branch (its steps become the history again) or discard it."""
+
+    type: Literal["branch"]
+    action: Literal["switch", "discard"]
+    branch: int = Field(ge=0)
+
+
+class ViewMsg(_Request):
+    """The presenter's view (zone, selection, view options...): every viewer is told it."""
+
+    type: Literal["view"]
+    view: dict[str, Any]
+
+
+class ControlMsg(_Request):
+    """The session's owner (who holds the control token) hands control to a connection, or takes it back."""
+
+    type: Literal["control"]
+    action: Literal["grant", "revoke"]
+    connection: str = Field(min_length=1, max_length=40)
+
+
+class IdentityMsg(_Request):
+    """How this connection appears to the presenter: a name, and a raised hand to ask for control."""
+
+    type: Literal["identity"]
+    name: str | None = Field(None, max_length=40)
+    hand: bool = False
+
+
 class ResyncMsg(_Request):
     """Ask for a fresh snapshot (after a gap in delta sequence numbers)."""
 
@@ -90,7 +137,8 @@ class PingMsg(_Request):
 
 
 ClientMessage = Annotated[
-    AuthMsg | DoMsg | ClockMsg | ResetMsg | WorkloadMsg | ResyncMsg | PingMsg,
+    AuthMsg | DoMsg | ClockMsg | ResetMsg | WorkloadMsg | TravelMsg | UndoMsg | BranchMsg | ViewMsg | ControlMsg
+    | IdentityMsg | ResyncMsg | PingMsg,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessage)
@@ -112,6 +160,26 @@ class WorkloadInfo(BaseModel):
     steps: int = Field(0, description="Steps this workload has applied so far.")
 
 
+class BranchInfo(BaseModel):
+    id: int
+    fork_at: int = Field(description="The branch's first step followed this many steps of the history.")
+    length: int
+
+
+class TimelineInfo(BaseModel):
+    cursor: int = Field(description="Steps the live machine has applied; < length while looking at the past.")
+    length: int
+    branches: list[BranchInfo]
+
+
+class Member(BaseModel):
+    id: str
+    name: str | None = None
+    role: Literal["viewer", "controller"]
+    owner: bool
+    hand: bool
+
+
 class SessionInfo(BaseModel):
     id: str
     title: str | None = None
@@ -119,8 +187,11 @@ class SessionInfo(BaseModel):
     clock: ClockInfo
     workload: WorkloadInfo
     history_length: int = Field(description="Steps in the session's history (its scenario).")
+    timeline: TimelineInfo
     viewers: int
     controllers: int
+    audience: list[Member] = Field(description="The first 100 connections, for the presenter.")
+    view: dict[str, Any] | None = Field(None, description="The presenter's view, for viewers who follow it.")
 
 
 class ErrorInfo(BaseModel):
@@ -134,8 +205,17 @@ class HelloMsg(_Msg):
 
     type: Literal["hello"] = "hello"
     session: str
+    connection: str = Field(description="This connection's id, as the audience list shows it.")
     role: Literal["viewer", "controller"]
     limits: dict[str, Any]
+
+
+class RoleMsg(_Msg):
+    """This connection's role changed (auth, or the owner granted or revoked control)."""
+
+    type: Literal["role"] = "role"
+    role: Literal["viewer", "controller"]
+    owner: bool
 
 
 class SnapshotMsg(_Msg):
@@ -186,7 +266,7 @@ class PongMsg(_Msg):
 
 
 ServerMessage = Annotated[
-    HelloMsg | SnapshotMsg | DeltaMsg | ResultMsg | ErrorMsg | PongMsg,
+    HelloMsg | RoleMsg | SnapshotMsg | DeltaMsg | ResultMsg | ErrorMsg | PongMsg,
     Field(discriminator="type"),
 ]
 server_message = TypeAdapter(ServerMessage)

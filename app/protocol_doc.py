@@ -56,6 +56,24 @@ session's history, like a failed step in a replay, and answered with `ok: false`
 code `step_failed` and the step's result.  The session's history is always a valid
 scenario: `GET /api/sessions/<id>/scenario`.
 
+### Time travel
+
+`snapshot.session.timeline` and every delta's `session` (when it changes) say where the
+session is: `cursor` steps applied out of `length`, and the kept `branches`.  `travel`
+moves the cursor (moving back sends a snapshot; moving forward sends deltas), `undo`
+takes back the last step, `branch` switches to or discards a kept branch.  Acting with
+the cursor in the past forks: the old future becomes a branch.  Travel pauses the clock
+and stops a workload.
+
+### Presenting
+
+`hello.connection` is the connection's id.  Viewers may send `identity` (a name, a raised
+hand); the session's `audience` lists connections for the presenter.  The owner (who sent
+the control token) can `control`/`grant` control to a connection and `revoke` it; the
+connection is told with a `role` message.  A controller's `view` (zone, selection, view
+options) is stored and sent to every viewer in `session.view`, so an audience can follow
+the presenter's picture.
+
 ### Limits
 
 `hello.limits` tells the client the server's limits: message size, requests per second
@@ -83,8 +101,9 @@ history length and workload rate.
 Errors over HTTP are `{{"error": {{"code", "message", "field"}}}}`.
 """
 
-CLIENT = [p.AuthMsg, p.DoMsg, p.ClockMsg, p.ResetMsg, p.WorkloadMsg, p.ResyncMsg, p.PingMsg]
-SERVER = [p.HelloMsg, p.SnapshotMsg, p.DeltaMsg, p.ResultMsg, p.ErrorMsg, p.PongMsg]
+CLIENT = [p.AuthMsg, p.DoMsg, p.ClockMsg, p.ResetMsg, p.WorkloadMsg, p.TravelMsg, p.UndoMsg, p.BranchMsg,
+          p.ViewMsg, p.ControlMsg, p.IdentityMsg, p.ResyncMsg, p.PingMsg]
+SERVER = [p.HelloMsg, p.RoleMsg, p.SnapshotMsg, p.DeltaMsg, p.ResultMsg, p.ErrorMsg, p.PongMsg]
 
 
 def _section(model: type[BaseModel]) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import secrets
 import time
 from collections import deque
@@ -24,14 +25,18 @@ from typing import Any
 from core import EventDecoder, InvalidInput, Scenario, StepFailed, parse_scenario, parse_step
 from core.delta import StateTracker
 from core.scenario import SCENARIO_FORMAT
+from core.timeline import Timeline
 from core.workload import Workload
 
 from .presets import DEFAULT_PRESET, get_preset
 from .protocol import (
+    BranchInfo,
     ClockInfo,
     DeltaMsg,
+    Member,
     SessionInfo,
     SnapshotMsg,
+    TimelineInfo,
     WorkloadInfo,
     WorkloadMsg,
 )
@@ -54,7 +59,11 @@ class Subscriber:
     """One websocket connection: its role, its outgoing queue, its rate bucket."""
 
     def __init__(self, role: str, settings: Settings) -> None:
+        self.id = secrets.token_hex(3)
         self.role = role
+        self.owner = False  # holds the control token (may hand control to others)
+        self.name: str | None = None
+        self.hand = False
         self.queue: deque[Any] = deque()  # (seq, text) pairs, plain texts, or SNAPSHOT
         self.wake = asyncio.Event()
         self.max_queue = settings.max_queue
@@ -89,6 +98,16 @@ class Subscriber:
         return True
 
 
+def checkpoint_budget(scenario: Scenario) -> tuple[int, int]:
+    """(steps between checkpoints, most checkpoints) for a machine of this size.
+
+    A checkpoint costs about 10 bytes a page; a session keeps at most ~64 MB of them.
+    """
+    pages = scenario.machine.nr_pages
+    most = max(4, min(48, (64 << 20) // max(1, pages * 10)))
+    return (200 if pages <= 1 << 16 else 1000), most
+
+
 class Session:
     def __init__(self, sid: str, settings: Settings, scenario: Scenario, preset: str | None) -> None:
         self.id = sid
@@ -103,10 +122,11 @@ class Session:
         self.workload_params: WorkloadMsg | None = None
         self.workload_rate = 0.0
         self.workload_steps = 0
+        self.view: dict[str, Any] | None = None
         self.seq = 0
         self._ticker: asyncio.Task[None] | None = None
         self._session_changed = False
-        self._clock_advance_index: int | None = None
+        self._clock_advance_last = False
         self._reset(scenario, preset)
 
     # --- the machine and its history -------------------------------------------
@@ -118,59 +138,129 @@ class Session:
         self.scenario = scenario
         self.preset = preset
         self.title = scenario.title
-        self.machine = scenario.machine_instance(record_events=True)
-        self.history: list[dict[str, Any]] = []
-        self.results: list[dict[str, Any]] = []
-        for step in scenario.steps:
-            self.history.append(step)
-            self.results.append(self.machine.apply_parsed(step))
+        every, most = checkpoint_budget(scenario)
+        self.timeline = Timeline(scenario, record_events=True, checkpoint_every=every, max_checkpoints=most)
+        self._new_machine()
+        self._clock_advance_last = False
+
+    def _new_machine(self) -> None:
+        """The timeline's machine was replaced (reset, travel back): viewers start from a snapshot."""
+        self.machine = self.timeline.machine
         self.machine.take_raw_events()
         self.decoder = EventDecoder(self.machine)
         self.tracker = StateTracker(self.machine)
         self.pending_steps: list[dict[str, Any]] = []
-        self._clock_advance_index = None
 
-    def reset(self, scenario: Scenario, preset: str | None) -> None:
-        """Start over; every viewer gets a snapshot."""
-        self.stop_workload()
-        self._reset(scenario, preset)
+    def _broadcast_snapshot(self) -> None:
         self.seq += 1
         self._session_changed = False
         for sub in self.subscribers:
             sub.push(SNAPSHOT)
 
-    def _record(self, step: dict[str, Any], clock: bool = False) -> dict[str, Any]:
-        if len(self.history) >= self.settings.max_history:
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        return self.timeline.history
+
+    def reset(self, scenario: Scenario, preset: str | None) -> None:
+        """Start over; every viewer gets a snapshot."""
+        self.stop_workload()
+        self.clock_running = False
+        self._reset(scenario, preset)
+        self._broadcast_snapshot()
+
+    def _record(self, step: dict[str, Any]) -> dict[str, Any]:
+        tl = self.timeline
+        if tl.cursor >= self.settings.max_history:
             raise LimitError("history_full", f"this session holds {self.settings.max_history} steps, the limit; "
                              "export its scenario and reset to go on", "step")
-        result = self.machine.apply_parsed(step)
-        index = len(self.history)
-        self.history.append(step)
-        self.results.append(result)
+        forking = not tl.at_end
+        result = tl.apply(step)
+        index = tl.cursor - 1
         self.pending_steps.append({"index": index, "step": step, "result": result})
-        self._clock_advance_index = None
+        self._clock_advance_last = False
         self.last_active = time.monotonic()
+        if forking:
+            self.mark_changed()  # a new branch: the timeline changed shape
         return result
 
     def apply(self, step: Any) -> dict[str, Any]:
-        """A controller's step: checked by the core, applied, recorded, broadcast."""
+        """A controller's step: checked by the core, applied, recorded."""
         parsed = parse_step(step, self.machine.machine_config, "step")
         return self._record(parsed)
 
     def _clock_advance(self, ms: int) -> None:
-        i = self._clock_advance_index
-        if i is not None and i == len(self.history) - 1:
+        tl = self.timeline
+        if self._clock_advance_last and tl.at_end:
             # Nothing happened since the last clock advance: extend it.
-            self.machine.apply_parsed({"do": "advance", "ms": ms})
-            merged = {"do": "advance", "ms": self.history[i]["ms"] + ms}
-            self.history[i] = merged
-            self.pending_steps.append({"index": i, "step": merged, "result": self.results[i]})
+            merged = tl.extend_last_advance(ms)
+            index = tl.cursor - 1
+            self.pending_steps.append({"index": index, "step": merged, "result": tl.results[index]})
             return
         self._record({"do": "advance", "ms": ms})
-        self._clock_advance_index = len(self.history) - 1
+        self._clock_advance_last = True
+
+    # --- time travel ----------------------------------------------------------------
+
+    def _pause_everything(self) -> None:
+        if self.workload is not None or self.clock_running:
+            self.workload = None
+            self.clock_running = False
+            self.mark_changed()
+
+    def travel(self, position: int) -> None:
+        self._pause_everything()
+        tl = self.timeline
+        if position > len(tl.history):
+            raise InvalidInput(f"the history has {len(tl.history)} steps; travel to 0..{len(tl.history)}", "to")
+        before = tl.machine
+        self.flush()
+        start = tl.cursor
+        tl.travel(position)
+        self._clock_advance_last = False
+        self.mark_changed()
+        if tl.machine is before:
+            # Forward on the live machine: ordinary deltas show each step.
+            self.pending_steps.extend(
+                {"index": i, "step": tl.history[i], "result": tl.results[i]} for i in range(start, position)
+            )
+        else:
+            self._new_machine()
+            self._broadcast_snapshot()
+
+    def undo(self) -> dict[str, Any]:
+        self._pause_everything()
+        self.flush()
+        try:
+            undone = self.timeline.undo()
+        except ValueError as err:
+            raise InvalidInput(str(err), "type") from err
+        self._clock_advance_last = False
+        self._new_machine()
+        self._broadcast_snapshot()
+        return undone
+
+    def branch(self, action: str, branch_id: int) -> None:
+        self._pause_everything()
+        try:
+            if action == "switch":
+                self.flush()
+                self.timeline.switch(branch_id)
+                self._new_machine()
+                self._broadcast_snapshot()
+            else:
+                self.timeline.discard(branch_id)
+                self.mark_changed()
+        except ValueError as err:
+            raise InvalidInput(str(err), "branch") from err
+
+    def frames(self, start: int, stop: int) -> list[dict[str, Any]]:
+        try:
+            return list(self.timeline.states(start, stop))
+        except ValueError as err:
+            raise InvalidInput(str(err), "start") from err
 
     def scenario_document(self) -> dict[str, Any]:
-        """The session so far as a hinting-scenario/1 document."""
+        """The session's history as a hinting-scenario/1 document (all of it, whatever the cursor)."""
         doc: dict[str, Any] = {"format": SCENARIO_FORMAT}
         doc["title"] = self.title or f"Hinting Lab session {self.id}"
         if self.preset:
@@ -298,9 +388,31 @@ class Session:
                 steps=self.workload_steps,
             ),
             history_length=len(self.history),
+            timeline=TimelineInfo(
+                cursor=self.timeline.cursor,
+                length=len(self.history),
+                branches=[BranchInfo(**b.summary()) for b in self.timeline.branches],
+            ),
             viewers=len(self.subscribers),
             controllers=sum(1 for s in self.subscribers if s.controller),
+            audience=[
+                Member(id=s.id, name=s.name, role=s.role, owner=s.owner, hand=s.hand)  # type: ignore[arg-type]
+                for s in sorted(self.subscribers, key=lambda s: s.id)[:100]
+            ],
+            view=self.view,
         )
+
+    def set_view(self, view: dict[str, Any]) -> None:
+        if len(json.dumps(view)) > 4096:
+            raise InvalidInput("a view is at most 4096 bytes of JSON", "view")
+        self.view = view
+        self.mark_changed()
+
+    def member(self, connection: str) -> Subscriber:
+        for sub in self.subscribers:
+            if sub.id == connection:
+                return sub
+        raise InvalidInput(f"no connection {connection!r} is watching this session", "connection")
 
     def snapshot_text(self) -> tuple[int, str]:
         msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info())

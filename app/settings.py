@@ -33,6 +33,9 @@ class Settings:
     max_queue: int = field(default=256, metadata={"help": "messages queued per slow viewer before it resyncs"})
     allowed_origins: str = field(default="", metadata={"help": "extra origins allowed on websockets, comma separated"})
     static_dir: str = field(default="", metadata={"help": "dashboard files (default: the project's static/)"})
+    links_dir: str = field(default="", metadata={"help": "where stored links are kept (default: memory only)"})
+    max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
+    max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
     log_level: str = field(default="info", metadata={"help": "uvicorn log level"})
 
     def limits(self) -> dict[str, Any]:

@@ -24,16 +24,23 @@ from core import InvalidInput, StepFailed
 from .protocol import (
     PROTOCOL_VERSION,
     AuthMsg,
+    BranchMsg,
     ClockMsg,
+    ControlMsg,
     DoMsg,
     ErrorInfo,
     ErrorMsg,
     HelloMsg,
+    IdentityMsg,
     PingMsg,
     PongMsg,
     ResetMsg,
     ResultMsg,
     ResyncMsg,
+    RoleMsg,
+    TravelMsg,
+    UndoMsg,
+    ViewMsg,
     WorkloadMsg,
     client_message,
 )
@@ -64,7 +71,8 @@ def _pydantic_field(err: ValidationError) -> tuple[str | None, str]:
     first = err.errors()[0]
     loc = [str(p) for p in first.get("loc", ())]
     # Discriminated unions put the tag first: ("do", "step") means field "step".
-    if loc and loc[0] in ("auth", "do", "clock", "reset", "workload", "resync", "ping"):
+    if loc and loc[0] in ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
+                          "identity", "resync", "ping"):
         loc = loc[1:]
     field = ".".join(loc) if loc else None
     if first.get("type") == "union_tag_invalid" or first.get("type") == "union_tag_not_found":
@@ -82,7 +90,7 @@ class Connection:
 
     async def run(self) -> None:
         session = self.session
-        hello = HelloMsg(session=session.id, role="viewer", limits=self.settings.limits())
+        hello = HelloMsg(session=session.id, connection=self.sub.id, role="viewer", limits=self.settings.limits())
         self.sub.push(hello.model_dump_json())
         session.subscribe(self.sub)
         writer = asyncio.get_running_loop().create_task(self._writer())
@@ -176,10 +184,33 @@ class Connection:
         if isinstance(msg, AuthMsg):
             if hmac.compare_digest(msg.token.encode(), session.control_token.encode()):
                 self.sub.role = "controller"
+                self.sub.owner = True
                 session.mark_changed()
-                self.reply(ResultMsg(id=msg.id, ok=True, result={"role": "controller"}))
+                self.reply(ResultMsg(id=msg.id, ok=True, result={"role": "controller", "owner": True}))
+                self.reply(RoleMsg(role="controller", owner=True))
             else:
                 self.fail(msg.id, "bad_token", "that is not this session's control token", "token")
+            return
+        if isinstance(msg, IdentityMsg):
+            self.sub.name = msg.name
+            self.sub.hand = msg.hand
+            session.mark_changed()
+            self.reply(ResultMsg(id=msg.id, ok=True))
+            return
+        if isinstance(msg, ControlMsg):
+            if not self.sub.owner:
+                self.fail(msg.id, "not_owner", "only the session's owner (who holds its control token) hands out "
+                          "control", None)
+                return
+            target = session.member(msg.connection)
+            if msg.action == "grant":
+                target.role = "controller"
+                target.hand = False
+            elif not target.owner:
+                target.role = "viewer"
+            session.mark_changed()
+            self.reply(ResultMsg(id=msg.id, ok=True, result={"connection": target.id, "role": target.role}))
+            target.push(RoleMsg(role=target.role, owner=target.owner).model_dump_json())  # type: ignore[arg-type]
             return
         if not self.sub.controller:
             self.fail(msg.id, "read_only", "this connection only watches; open the session with its control "
@@ -211,6 +242,22 @@ class Connection:
             else:
                 session.stop_workload()
             self.reply(ResultMsg(id=msg.id, ok=True, result={"running": session.workload is not None}))
+            return
+        if isinstance(msg, TravelMsg):
+            session.travel(msg.to)
+            self.reply(ResultMsg(id=msg.id, ok=True, result=session.timeline.summary()))
+            return
+        if isinstance(msg, UndoMsg):
+            undone = session.undo()
+            self.reply(ResultMsg(id=msg.id, ok=True, result={"undone": undone, **session.timeline.summary()}))
+            return
+        if isinstance(msg, BranchMsg):
+            session.branch(msg.action, msg.branch)
+            self.reply(ResultMsg(id=msg.id, ok=True, result=session.timeline.summary()))
+            return
+        if isinstance(msg, ViewMsg):
+            session.set_view(msg.view)
+            self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, ResetMsg):
             scenario, preset = self.manager.scenario_from(msg.model_dump(include={"preset", "scenario"},

@@ -68,6 +68,7 @@ class Machine:
         *,
         record_events: bool = False,
         check_invariants: bool = False,
+        boot: bool = True,
     ) -> None:
         self.machine_config = machine = machine or MachineConfig()
         self.hinting_config = hinting = hinting or HintingConfig(min_order=machine.pageblock_order)
@@ -90,7 +91,8 @@ class Machine:
         # pageblock_order may legitimately stay unmerged (see invariants.py).
         self.isolation_seen: set[str] = set()
         self._handlers = self._step_handlers()
-        self._boot()
+        if boot:
+            self._boot()
         pgdat.trace = [] if record_events else None
 
     # --- boot ---------------------------------------------------------------
@@ -102,6 +104,90 @@ class Machine:
         for zone in pgdat.node_zones:
             for pfn in range(zone.zone_start_pfn, zone.zone_end_pfn, 1 << size_order):
                 free_one_page(zone, pfn, size_order, MIGRATE_MOVABLE)
+
+    # --- checkpoints ----------------------------------------------------------
+
+    @property
+    def cloneable(self) -> bool:
+        """A machine can be copied unless its work is stopped mid-cycle (a live generator)."""
+        work = self.phdev.work
+        return work is None or work.running is None
+
+    def clone(self, record_events: bool | None = None) -> Machine:
+        """An independent copy, for time travel checkpoints.
+
+        O(pages) for one list copy plus O(free blocks) in Python.  Refused
+        while the work is stopped mid-cycle: a suspended generator cannot be
+        copied, so checkpoints are taken between cycles.
+        """
+        if not self.cloneable:
+            raise ValueError("cannot clone a machine whose hinting work is stopped mid-cycle")
+        rec = self.recording if record_events is None else record_events
+        new = Machine(self.machine_config, self.hinting_config, record_events=rec,
+                      check_invariants=self.check_invariants, boot=False)
+        new.clock.now_ms = self.clock.now_ms
+        new.stepping = self.stepping
+        new.steps_applied = self.steps_applied
+        new.refs = dict(self.refs)
+        new._ref_of_pfn = dict(self._ref_of_pfn)
+        new.isolation_seen = set(self.isolation_seen)
+
+        old_host, host = self.host, new.host
+        host.nonresident[:] = old_host.nonresident
+        host.nr_nonresident = old_host.nr_nonresident
+        host.reported_pages = old_host.reported_pages
+        host.refaults = old_host.refaults
+        host.wasted_hints = old_host.wasted_hints
+
+        src, dst = self.pgdat, new.pgdat
+        mem_map = src.mem_map.copy()  # ints and Nones are shared; Pages are replaced below
+        dst.mem_map = mem_map
+        for zs, zd in zip(src.node_zones, dst.node_zones, strict=True):
+            zd.pageblock_mt[:] = zs.pageblock_mt
+            zd.nr_isolate_pageblock = zs.nr_isolate_pageblock
+            zd.requested = zs.requested
+            zd.active = zs.active
+            zd.hinted_pages = list(zs.hinted_pages) if zs.hinted_pages is not None else None
+            for area_s, area_d in zip(zs.free_area, zd.free_area, strict=True):
+                area_d.nr_free = area_s.nr_free
+                for head_s, head_d in zip(area_s.free_list, area_d.free_list, strict=True):
+                    node = head_s.next
+                    while node is not head_s:
+                        page = Page(node.pfn, node.info)  # type: ignore[union-attr]
+                        mem_map[page.pfn] = page
+                        last = head_d.prev
+                        page.prev = last
+                        page.next = head_d
+                        last.next = page  # type: ignore[union-attr]
+                        head_d.prev = page
+                        node = node.next  # type: ignore[union-attr]
+
+        ph_s, ph_d = self.hinting, new.hinting
+        if ph_s.boundary is not None:
+            ph_d.boundary = [
+                [new._map_boundary(entry) for entry in row] for row in ph_s.boundary
+            ]
+        ph_d.page_hinting_notify_enabled = ph_s.page_hinting_notify_enabled
+        ph_d.notify_from_order = ph_s.notify_from_order
+        dev_s, dev_d = self.phdev, new.phdev
+        dev_d.refcnt = dev_s.refcnt
+        dev_d.sg = [] if dev_s.sg is not None else None
+        if ph_s.ph_dev_info is dev_s:
+            ph_d.ph_dev_info = dev_d
+        if dev_s.work is not None:
+            from .page_hinting import page_hinting_process
+            from .workqueue import DelayedWork
+
+            dev_d.work = DelayedWork(lambda: page_hinting_process(ph_d, dev_d), new.clock)
+            dev_d.work.pending = dev_s.work.pending
+            dev_d.work.due_ms = dev_s.work.due_ms
+        return new
+
+    def _map_boundary(self, entry: Any) -> Any:
+        """A boundary entry of another machine, in this one (list heads are per machine)."""
+        if entry is None or entry.__class__ is int:
+            return entry
+        return self.pgdat.node_zones[entry.zone.idx].free_area[entry.order].free_list[entry.migratetype]
 
     # --- lookups --------------------------------------------------------------
 
