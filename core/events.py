@@ -397,7 +397,7 @@ def _d_fill_full(zone, pfn, order, mt, n) -> Desc:  # type: ignore[no-untyped-de
     return (
         "page_hinting_fill",
         "page_hinting_fill: capacity",
-        f"page_hinting_fill: the batch is full ({n} blocks); {zone} stays REQUESTED",
+        f"page_hinting_fill: the batch is full ({n} block{'s' if n != 1 else ''}); {zone} stays REQUESTED",
         [],
         [],
         {"count": n},
@@ -434,10 +434,10 @@ def _d_drain(zone, pfn, order, mt, n) -> Desc:  # type: ignore[no-untyped-def]
     return (
         "page_hinting_drain",
         None,
-        f"page_hinting_drain: {n} block{'s' if n != 1 else ''} go back to the lists",
+        f"page_hinting_drain: {n} block{' goes' if n == 1 else 's go'} back to the lists",
         [],
         [],
-        {},
+        {"count": n},
     )
 
 
@@ -487,11 +487,25 @@ def _d_cycle_end(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-
 
 
 def _d_process_start(zone, pfn, order, mt, refcnt) -> Desc:  # type: ignore[no-untyped-def]
-    return "page_hinting_process", None, f"page_hinting_process: the work runs (refcnt {refcnt})", [], [], {}
+    return (
+        "page_hinting_process",
+        None,
+        f"page_hinting_process: the work runs (refcnt {refcnt})",
+        [],
+        [],
+        {"refcnt": refcnt},
+    )
 
 
 def _d_process_end(zone, pfn, order, mt, refcnt) -> Desc:  # type: ignore[no-untyped-def]
-    return "page_hinting_process", None, f"page_hinting_process: the work is done (refcnt {refcnt})", [], [], {}
+    return (
+        "page_hinting_process",
+        None,
+        f"page_hinting_process: the work is done (refcnt {refcnt})",
+        [],
+        [],
+        {"refcnt": refcnt},
+    )
 
 
 def _d_work_start(zone, pfn, order, mt, due) -> Desc:  # type: ignore[no-untyped-def]
