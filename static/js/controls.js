@@ -1,0 +1,362 @@
+// Clicks and keys -> protocol requests.  Every control has a key (listed by
+// `?`), and every refusal from the server is shown, in words, next to the
+// control that caused it.
+
+import { $, $$, esc, num, setAttr, setProp, setText } from "./util.js";
+
+const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 100];
+const ALLOC_MTS = ["Unmovable", "Movable", "Reclaimable"];
+
+export const KEYS = [
+  ["?", "show or hide this list"],
+  ["Esc", "close, clear the selection"],
+  ["Space", "run / pause the virtual clock"],
+  ["S", "step: run the work to its next stopping point"],
+  ["M", "Auto / Step mode"],
+  ["H", "hinting on / off"],
+  ["A", "alloc (zone, order, migratetype of the act panel)"],
+  ["[  ]", "alloc order down / up"],
+  ["T", "alloc migratetype: next one"],
+  ["F", "free the selected block (or type a pfn)"],
+  ["G", "move the selected block's pageblock"],
+  [".  >", "advance the clock 10 / 100 ms"],
+  ["+  −", "clock faster / slower"],
+  ["W", "start / stop the workload"],
+  ["Shift+R", "reset to the chosen preset"],
+  ["Z  1–9", "next zone / zone n"],
+  ["/", "filter the event log"],
+  ["E", "event log: next filter (all, steps, alloc/free, hinting, boundary, ▲)"],
+  ["0", "memory map: show the whole zone (after zooming with the wheel)"],
+  ["L", "copy a watch-only link to this session"],
+  ["P", "projector mode"],
+  ["D", "dark / light theme"],
+];
+
+export class Controls {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.errTimers = new Map();
+    this.busy = new Set();
+    this._bind();
+    $("#help-keys").innerHTML = KEYS.map(([k, what]) =>
+      `<div><kbd>${esc(k)}</kbd><span>${esc(what)}</span></div>`).join("");
+    this._loadPresets();
+  }
+
+  // --- requests ------------------------------------------------------------------------
+
+  /** Send a request; show a refusal next to `slot`.  Resolves to the result or null. */
+  async send(body, slot) {
+    const { ctx } = this;
+    if (ctx.ui.role !== "controller" && body.type !== "resync") {
+      this.error(slot, { code: "read_only", message: "this page only watches the session (open it with its control token to act)" });
+      return null;
+    }
+    try {
+      const res = await ctx.conn.request(body);
+      this.clearError(slot);
+      return res;
+    } catch (err) {
+      this.error(slot, err);
+      return null;
+    }
+  }
+
+  doStep(step, slot) {
+    return this.send({ type: "do", step }, slot);
+  }
+
+  error(slot, err) {
+    const el = $(`[data-testid="error"][data-for="${slot}"]`);
+    if (!el) { this.ctx.toast(err.message); return; }
+    let msg = err.message ?? String(err);
+    if (err.code === "rate_limited") msg = `too fast: ${msg}`;
+    if (err.field && err.code === "invalid") msg = `${err.field}: ${msg}`;
+    el.textContent = msg;
+    el.dataset.code = err.code ?? "";
+    el.hidden = false;
+    clearTimeout(this.errTimers.get(slot));
+    this.errTimers.set(slot, setTimeout(() => { el.hidden = true; }, 12000));
+  }
+
+  clearError(slot) {
+    const el = $(`[data-testid="error"][data-for="${slot}"]`);
+    if (el) el.hidden = true;
+  }
+
+  // --- actions -------------------------------------------------------------------------
+
+  toggleClock() {
+    const running = this.ctx.session?.clock?.running;
+    return this.send({ type: "clock", action: running ? "pause" : "run" }, "clock");
+  }
+
+  setSpeed(speed) {
+    return this.send({ type: "clock", action: "speed", speed }, "clock");
+  }
+
+  nudgeSpeed(dir) {
+    const cur = this.ctx.session?.clock?.speed ?? 1;
+    let i = SPEEDS.findIndex((s) => s >= cur - 1e-9);
+    if (i < 0) i = SPEEDS.length - 1;
+    i = Math.max(0, Math.min(SPEEDS.length - 1, i + dir));
+    return this.setSpeed(SPEEDS[i]);
+  }
+
+  setStepping(on) { return this.doStep({ do: "stepping", on }, "stepping"); }
+
+  step() { return this.doStep({ do: "step" }, "step"); }
+
+  hinting(on) { return this.doStep({ do: on ? "hinting_start" : "hinting_stop" }, "hinting"); }
+
+  alloc() {
+    return this.doStep({
+      do: "alloc", zone: $("#alloc-zone").value, order: +$("#alloc-order").value,
+      migratetype: $("#alloc-migratetype").value,
+    }, "alloc");
+  }
+
+  free(pfn, order, slot = "free") {
+    const step = { do: "free", pfn };
+    if (order !== undefined && order !== null && !Number.isNaN(order)) step.order = order;
+    return this.doStep(step, slot === "map" ? "free" : slot);
+  }
+
+  advance(msv) { return this.doStep({ do: "advance", ms: msv }, "advance"); }
+
+  movePageblock() {
+    const pfn = $("#move-pfn").value;
+    if (pfn === "") { this.error("move", { message: "give a pfn inside the pageblock to move" }); $("#move-pfn").focus(); return null; }
+    return this.doStep({ do: "move_pageblock", pfn: +pfn, migratetype: $("#move-migratetype").value }, "move");
+  }
+
+  workload() {
+    const wl = this.ctx.session?.workload;
+    if (wl?.running) return this.send({ type: "workload", action: "stop" }, "workload");
+    const rate = +$("#workload-rate").value || 1000;
+    const live = +$("#workload-live").value || 200;
+    return this.send({ type: "workload", action: "start", rate, live_target: live, seed: 1 }, "workload");
+  }
+
+  reset() {
+    const preset = $("#reset-preset").value || this.ctx.session?.preset || "default";
+    return this.send({ type: "reset", preset }, "reset");
+  }
+
+  async share() {
+    const url = `${location.origin}/s/${this.ctx.sessionId}`;
+    try {
+      await navigator.clipboard.writeText(url);
+      this.ctx.toast(`Watch-only link copied: ${url}`);
+    } catch {
+      this.ctx.toast(`Watch-only link: ${url}`);
+    }
+  }
+
+  freeSelected() {
+    const sel = this.ctx.ui.selection;
+    if (sel?.type === "block") {
+      const b = this.ctx.store.blockAt(sel.pfn);
+      if (b && b.kind === "allocated" && b.pfn === sel.pfn) return this.free(b.pfn, b.order);
+    }
+    const v = $("#free-pfn").value;
+    if (v !== "") return this.free(+v, undefined);
+    $("#free-pfn").focus();
+    return null;
+  }
+
+  // --- wiring --------------------------------------------------------------------------
+
+  _bind() {
+    const on = (sel, ev, fn) => $(sel).addEventListener(ev, fn);
+    on("#clock-toggle", "click", () => this.toggleClock());
+    on("#clock-speed", "change", (e) => this.setSpeed(+e.target.value));
+    on("#mode-auto", "click", () => this.setStepping(false));
+    on("#mode-step", "click", () => this.setStepping(true));
+    on("#step", "click", () => this.step());
+    on("#hinting-start", "click", () => this.hinting(true));
+    on("#hinting-stop", "click", () => this.hinting(false));
+    on("#reset", "click", () => this.reset());
+    on("#share", "click", () => this.share());
+    on("#theme-toggle", "click", () => this.ctx.actions.toggleTheme());
+    on("#projector-toggle", "click", () => this.ctx.actions.toggleProjector());
+    on("#help-toggle", "click", () => this.toggleHelp());
+    on("#help", "click", (e) => { if (e.target.id === "help") this.toggleHelp(false); });
+    on("#alloc-form", "submit", (e) => { e.preventDefault(); this.alloc(); });
+    on("#free-form", "submit", (e) => { e.preventDefault(); this.freeSelected(); });
+    on("#move-form", "submit", (e) => { e.preventDefault(); this.movePageblock(); });
+    on("#workload-form", "submit", (e) => { e.preventDefault(); this.workload(); });
+    on("#advance-10", "click", () => this.advance(10));
+    on("#advance-100", "click", () => this.advance(100));
+    on("#free-pick", "focus", () => this.fillFreePick());
+    on("#free-pick", "mousedown", () => this.fillFreePick());
+    on("#free-pick", "change", (e) => {
+      const v = e.target.value;
+      if (!v) return;
+      const [pfn, order] = v.split(":").map(Number);
+      $("#free-pfn").value = String(pfn);
+      this.free(pfn, order);
+      e.target.value = "";
+    });
+    on("#alloc-zone", "change", () => this.fillOrders());
+    document.addEventListener("keydown", (e) => this._key(e));
+    for (const el of $$('[data-testid="error"]')) el.addEventListener("click", () => { el.hidden = true; });
+  }
+
+  toggleHelp(show) {
+    const el = $("#help");
+    el.hidden = show === undefined ? !el.hidden : !show;
+  }
+
+  fillFreePick() {
+    const { store, ui } = this.ctx;
+    const z = store.zone(ui.zone);
+    const sel = $("#free-pick");
+    if (!z) return;
+    const blocks = [...z.alloc.entries()].sort((a, b) => a[0] - b[0]).slice(0, 1000);
+    sel.innerHTML = `<option value="">${num(z.alloc.size)} allocated in ${esc(z.name)}…</option>` +
+      blocks.map(([pfn, a]) => `<option value="${pfn}:${a.order}">${pfn} · o${a.order} · ${esc(a.mt)}</option>`).join("");
+  }
+
+  /** Fill the selects that depend on the machine (after each snapshot that changed it). */
+  build() {
+    const { store, ui } = this.ctx;
+    const zsel = $("#alloc-zone");
+    const cur = zsel.value;
+    zsel.innerHTML = store.zones.map((z) => `<option>${esc(z.name)}</option>`).join("");
+    zsel.value = store.zone(cur) ? cur : ui.zone;
+    this.fillOrders();
+    const live = $("#workload-live");
+    if (!live.dataset.touched) {
+      const pages = store.zones.at(-1).pages;
+      live.value = String(Math.max(4, Math.min(2000, Math.round(pages / 32))));
+    }
+  }
+
+  fillOrders() {
+    const { store } = this.ctx;
+    const osel = $("#alloc-order");
+    const cur = osel.value;
+    const n = store.config.max_order;
+    osel.innerHTML = Array.from({ length: n }, (_, o) => `<option value="${o}">o${o} · ${num(1 << o)} pg</option>`).join("");
+    osel.value = cur !== "" && +cur < n ? cur : String(Math.min(n - 1, store.config.hinting.min_order));
+  }
+
+  async _loadPresets() {
+    try {
+      const res = await fetch("/api/presets");
+      const list = await res.json();
+      const sel = $("#reset-preset");
+      sel.innerHTML = list.map((p) => `<option value="${esc(p.name)}" title="${esc(p.description)}">${esc(p.name)}</option>`).join("");
+      if (this.ctx.session?.preset) sel.value = this.ctx.session.preset;
+    } catch { /* the select stays empty; reset uses the session's preset */ }
+  }
+
+  /** Reflect the session and state in the controls (labels, pressed states, read-only). */
+  update() {
+    const { ui, store } = this.ctx;
+    const s = this.ctx.session;
+    const ro = ui.role !== "controller" || ui.status !== "live";
+    if (this.ro !== ro) {
+      this.ro = ro;
+      for (const el of $$("#topbar button:not(.icon):not(.zone-tab), #topbar select, #act button, #act select, #act input")) {
+        el.disabled = ro;
+      }
+    }
+    setProp($("#role-badge"), "hidden", ui.role === "controller");
+    const running = !!s?.clock?.running;
+    const ct = $("#clock-toggle");
+    setText(ct.querySelector(".lbl"), running ? "Pause" : "Run");
+    setAttr(ct, "aria-pressed", running);
+    setAttr(ct, "data-running", running);
+    const sp = $("#clock-speed");
+    const speed = s?.clock?.speed ?? 1;
+    if (this.speed !== speed) {
+      this.speed = speed;
+      if (![...sp.options].some((o) => +o.value === speed)) sp.add(new Option(`${speed}×`, String(speed)));
+      sp.value = String(speed);
+    }
+    if (!store.loaded) return;
+    const stepping = !!store.config.hinting.stepping;
+    setAttr($("#mode-auto"), "aria-pressed", !stepping);
+    setAttr($("#mode-step"), "aria-pressed", stepping);
+    const enabled = !!store.hinting?.enabled;
+    setAttr($("#hinting-start"), "aria-pressed", enabled);
+    setAttr($("#hinting-stop"), "aria-pressed", !enabled);
+    const work = store.hinting?.work ?? {};
+    setProp($("#step"), "title", work.phase === "react" ? "Step: react (the host drops the batch) (S)"
+      : work.phase === "drain" ? "Step: drain (the batch comes back Hinted) (S)"
+        : work.pending ? "Step: start the pending work now (S)" : "Step: nothing is pending (S)");
+    const wl = s?.workload;
+    const wb = $("#workload-toggle");
+    setText(wb, wl?.running ? `stop (${num(wl.rate)}/s)` : "start");
+    setAttr(wb, "aria-pressed", !!wl?.running);
+    if (s?.preset && !$("#reset-preset").dataset.touched && this.preset !== s.preset) {
+      this.preset = s.preset;
+      $("#reset-preset").value = s.preset;
+    }
+  }
+
+  // --- keys ----------------------------------------------------------------------------
+
+  _key(e) {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement;
+    if (e.key === "Escape") {
+      if (!$("#help").hidden) this.toggleHelp(false);
+      else if (typing) t.blur();
+      else this.ctx.actions.clearSelection();
+      return;
+    }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    const { actions, store } = this.ctx;
+    const k = e.key;
+    let handled = true;
+    switch (k) {
+      case "?": this.toggleHelp(); break;
+      case " ": this.toggleClock(); break;
+      case "s": case "S": this.step(); break;
+      case "m": case "M": this.setStepping(!store.config?.hinting?.stepping); break;
+      case "h": case "H": this.hinting(!store.hinting?.enabled); break;
+      case "a": case "A": this.alloc(); break;
+      case "[": case "]": {
+        const o = $("#alloc-order");
+        const n = o.options.length;
+        o.value = String(Math.max(0, Math.min(n - 1, +o.value + (k === "]" ? 1 : -1))));
+        this.ctx.toast(`alloc order ${o.value}`);
+        break;
+      }
+      case "t": case "T": {
+        const m = $("#alloc-migratetype");
+        m.value = ALLOC_MTS[(ALLOC_MTS.indexOf(m.value) + 1) % ALLOC_MTS.length];
+        this.ctx.toast(`alloc migratetype ${m.value}`);
+        break;
+      }
+      case "f": case "F": this.freeSelected(); break;
+      case "g": case "G": {
+        const sel = this.ctx.ui.selection;
+        if (sel?.type === "block") actions.prefillMove(sel.pfn);
+        else $("#move-pfn").focus();
+        break;
+      }
+      case ".": this.advance(10); break;
+      case ">": this.advance(100); break;
+      case "+": case "=": this.nudgeSpeed(1); break;
+      case "-": case "_": this.nudgeSpeed(-1); break;
+      case "w": case "W": this.workload(); break;
+      case "R": this.reset(); break;
+      case "z": case "Z": actions.nextZone(); break;
+      case "/": $("#ev-text").focus(); break;
+      case "e": case "E": actions.nextEventFilter(); break;
+      case "0": actions.zoomOut(); break;
+      case "l": case "L": this.share(); break;
+      case "p": case "P": actions.toggleProjector(); break;
+      case "d": case "D": actions.toggleTheme(); break;
+      default:
+        if (/^[1-9]$/.test(k) && store.zones[+k - 1]) actions.setZone(store.zones[+k - 1].name);
+        else handled = false;
+    }
+    if (handled) e.preventDefault();
+  }
+}
+

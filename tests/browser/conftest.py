@@ -1,0 +1,179 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against a real server.
+
+The server runs as a subprocess (so a test can stop it and start it again on
+the same port, as a restart would), one per test module; the browser is
+launched once per module from /usr/bin/chromium (Playwright cannot download
+browsers here).  Every test saves a screenshot in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+expect.set_options(timeout=10_000)
+
+
+ITEMS_JS = """el => [...el.children].map(c => {
+  const t = c.dataset.testid;
+  if (t === 'block') return c.dataset.pfn + (c.dataset.hinted === 'true' ? '*' : '');
+  if (t === 'boundary') return '|';
+  if (t === 'elided') return '…' + c.dataset.count;
+  return null;
+}).filter(x => x !== null)"""
+
+# The colour the memory map drew at pfn (the middle of its cell), as [r, g, b].
+PIXEL_JS = """pfn => {
+  const m = window.hintingLab.memmap, p = m.pointFor(pfn), d = m.dpr;
+  if (!p) return null;
+  const px = m.canvas.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data;
+  return [px[0], px[1], px[2]];
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LabServer:
+    """`python -m app` on a fixed port, which can be stopped and started again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited with {self.proc.returncode}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("the server did not come up")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        req = urllib.request.Request(
+            f"{self.url}/api/sessions", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return dict(json.load(r))
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LabServer]:
+    s = LabServer(free_port())
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+def shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"browser-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_lab(page: Page, server: LabServer, preset: str = "default", query: str = "") -> None:
+    """Open / (a new session of `preset`) and wait until it is live and controllable."""
+    page.goto(f"{server.url}/?preset={preset}{query}")
+    expect(page.get_by_test_id("connection")).to_have_text("live")
+    expect(page.get_by_test_id("role")).to_be_hidden()
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+
+
+def free_list(page: Page, zone: str, order: int, mt: str = "Movable"):  # type: ignore[no-untyped-def]
+    return page.locator(
+        f'[data-testid="free-list"][data-zone="{zone}"][data-order="{order}"][data-migratetype="{mt}"]'
+    )
+
+
+def list_items(page: Page, zone: str, order: int, mt: str = "Movable") -> list[str]:
+    """The cell's children in order: "pfn", "pfn*" for a Hinted block, "|" for the boundary, "…N" for elided."""
+    return list(free_list(page, zone, order, mt).evaluate(ITEMS_JS))
+
+
+def map_point(page: Page, pfn: int) -> tuple[float, float]:
+    """Page coordinates of pfn on the memory map (the map says where it drew it)."""
+    pt = page.evaluate("pfn => window.hintingLab.memmap.pointFor(pfn)", pfn)
+    assert pt is not None, f"pfn {pfn} is not on the map"
+    box = page.get_by_test_id("memory-map").bounding_box()
+    assert box is not None
+    return box["x"] + pt["x"], box["y"] + pt["y"]
+
+
+def map_pixel(page: Page, pfn: int) -> list[int]:
+    """The RGB the map drew at pfn."""
+    return list(page.evaluate(PIXEL_JS, pfn))

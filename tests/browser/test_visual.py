@@ -1,0 +1,136 @@
+"""How the page looks where it is used: a projector, a laptop, a 4K screen, a 1 GiB zone.
+
+These tests check layout facts a person would notice (nothing cut off, no
+scrolling on the projector, type large enough) and save the screenshots that
+were judged by eye.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from .conftest import ROOT, LabServer, list_items, map_point, shot
+
+pytestmark = pytest.mark.browser
+
+GOLDEN = Path(__file__).resolve().parents[3] / "shared" / "spec" / "golden"
+
+
+def golden(name: str) -> dict[str, Any]:
+    path = GOLDEN / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    return dict(json.loads(path.read_text()))
+
+
+def open_session(browser: Browser, server: LabServer, body: dict[str, Any], width: int, height: int,
+                 query: str = "", scale: float = 1) -> Page:
+    """A session made over HTTP, opened as its controller (the token goes where the page keeps it)."""
+    s = server.create(body)
+    ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    ctx.add_init_script(f"sessionStorage.setItem('hl.token.{s['id']}', {json.dumps(s['control_token'])})")
+    page = ctx.new_page()
+    page.goto(f"{server.url}/s/{s['id']}{query}")
+    expect(page.get_by_test_id("connection")).to_have_text("live")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    return page
+
+
+def fits_viewport(page: Page) -> bool:
+    return bool(page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1"))
+
+
+def test_projector_at_1280x720_fits_one_screen(browser: Browser, server: LabServer) -> None:
+    # The mockup's scene: golden 08, its last state.
+    page = open_session(browser, server, {"scenario": golden("08-notify-free-at-hwm")}, 1280, 720,
+                        "?projector=1&theme=light")
+    try:
+        expect(page.locator("html")).to_have_attribute("data-mode", "projector")
+        assert list_items(page, "Normal", 2) == ["20", "8", "|", "0*"]
+        assert fits_viewport(page)
+        box = page.get_by_test_id("memory-map").bounding_box()
+        assert box and box["y"] + box["height"] <= 720
+        # Large type: body text of at least 15 px.
+        assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") >= 15
+        # Empty migratetype columns are collapsed; controls are keys only.
+        expect(page.locator('[data-testid="free-list"][data-migratetype="Unmovable"]').first).to_be_hidden()
+        expect(page.get_by_test_id("alloc-submit")).to_be_hidden()
+        shot(page, "projector-1280x720")
+    finally:
+        page.context.close()
+
+
+def test_dark_theme_laptop(browser: Browser, server: LabServer) -> None:
+    page = open_session(browser, server, {"scenario": golden("01-active-tail-free-lands-before-boundary")},
+                        1600, 1000, "?theme=dark&projector=0")
+    try:
+        expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") != "rgb(243, 244, 245)"
+        shot(page, "dark-1600x1000")
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize(("width", "height", "scale"), [(3840, 2160, 1), (1920, 1080, 2)])
+def test_4k(browser: Browser, server: LabServer, width: int, height: int, scale: float) -> None:
+    page = open_session(browser, server, {"preset": "default"}, width, height, "?projector=0", scale)
+    try:
+        # Type follows the screen: on a 4K panel at scale 1 the text is not 12 px.
+        size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert size >= (24 if scale == 1 else 15)
+        # The map canvas is drawn at the screen's resolution.
+        page.wait_for_function("s => { const c = window.hintingLab.memmap.canvas;"
+                               " return c.width >= Math.floor(c.getBoundingClientRect().width * s) - 1; }", arg=scale)
+        shot(page, f"4k-{width}x{height}@{scale}x")
+    finally:
+        page.context.close()
+
+
+def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
+    page = open_session(browser, server, {"preset": "one-gib"}, 1600, 1000, "?projector=0&theme=light")
+    try:
+        page.get_by_test_id("hinting-start").click()
+        page.get_by_test_id("workload-rate").fill("1000")
+        page.get_by_test_id("workload-toggle").click()
+        page.get_by_test_id("clock-toggle").click()
+        # Run until the workload has churned the low orders into long lists.
+        page.wait_for_function("() => window.hintingLab.store.zone('Normal').alloc.size > 400", timeout=30_000)
+        page.get_by_test_id("workload-toggle").click()
+        page.get_by_test_id("clock-toggle").click()
+        expect(page.get_by_test_id("clock-toggle")).to_have_attribute("data-running", "false")
+        # Order 10 holds ~250 Hinted blocks: summarised, head, tail and boundary kept.
+        o10 = page.locator('[data-testid="free-list"][data-order="10"][data-migratetype="Movable"]')
+        expect(o10.get_by_test_id("elided")).to_have_count(1)
+        count = int(o10.get_attribute("data-count") or 0)
+        shown = o10.get_by_test_id("block").count()
+        elided = int(o10.get_by_test_id("elided").get_attribute("data-count") or 0)
+        assert shown + elided == count
+        # Nothing in a cell runs past its edge.
+        assert page.evaluate("""() => [...document.querySelectorAll('[data-testid=free-list]')]
+            .filter(el => !el.hidden && el.offsetParent).every(el => el.scrollWidth <= el.clientWidth + 1)""")
+        shot(page, "one-gib-1600x1000")
+        # The wheel zooms the map into the allocated end of the zone.
+        for step in (2, 4, 8, 16):
+            page.mouse.move(*map_point(page, 262144 - 3000))
+            page.mouse.wheel(0, -100)
+            expect(page.get_by_test_id("map-zoom")).to_contain_text(f"zoom ×{step} ")
+        shot(page, "one-gib-zoomed")
+        page.keyboard.press("0")
+        expect(page.get_by_test_id("map-zoom")).not_to_contain_text("zoom ×")
+    finally:
+        page.context.close()
+
+
+def test_static_assets_stay_small() -> None:
+    files = [p for p in (ROOT / "static").rglob("*") if p.is_file() and "tests" not in p.relative_to(ROOT).parts]
+    total = sum(p.stat().st_size for p in files)
+    assert total < 300 * 1024, f"static assets are {total / 1024:.0f} KiB"
+    # No network beyond the server: no absolute URLs to elsewhere.
+    for p in files:
+        text = p.read_text(errors="replace")
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text, p
