@@ -225,6 +225,9 @@ class SnapshotMsg(_Msg):
     seq: int = Field(description="Deltas that follow carry seq + 1, seq + 2, ...")
     state: dict[str, Any] = Field(description="hinting-state/1")
     session: SessionInfo
+    recent_events: list[dict[str, Any]] = Field(
+        default_factory=list, description="The newest events so far (up to 50), so a late joiner's log is not empty."
+    )
 
 
 class DeltaMsg(_Msg):
@@ -232,6 +235,8 @@ class DeltaMsg(_Msg):
 
     type: Literal["delta"] = "delta"
     seq: int
+    history_length: int = Field(description="Steps in the session's history after this delta.")
+    cursor: int = Field(description="Steps the live machine has applied (== history_length unless time travelling).")
     changes: dict[str, Any]
     events: list[dict[str, Any]] = Field(description="Explained events (core/events.py), oldest first.")
     events_omitted: int = Field(0, description="Older events of this interval left out to keep deltas small.")

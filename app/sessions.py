@@ -45,6 +45,10 @@ from .settings import Settings
 SNAPSHOT = object()  # queue marker: send a fresh snapshot here
 
 
+def now_s() -> float:
+    return time.monotonic()
+
+
 class LimitError(Exception):
     """A configured limit was reached; `code` and `field` go to the client."""
 
@@ -123,6 +127,8 @@ class Session:
         self.workload_rate = 0.0
         self.workload_steps = 0
         self.view: dict[str, Any] | None = None
+        self.recent_events: deque[dict[str, Any]] = deque(maxlen=50)
+        self.unwatched_since: float | None = time.monotonic()
         self.seq = 0
         self._ticker: asyncio.Task[None] | None = None
         self._session_changed = False
@@ -165,6 +171,7 @@ class Session:
         """Start over; every viewer gets a snapshot."""
         self.stop_workload()
         self.clock_running = False
+        self.recent_events.clear()
         self._reset(scenario, preset)
         self._broadcast_snapshot()
 
@@ -358,6 +365,11 @@ class Session:
                     self.clock_running = False
                     self.workload = None
                     self._session_changed = True
+                if self.unwatched_since is not None and now_s() - self.unwatched_since > self.settings.orphan_pause_s:
+                    # Nobody has watched for a while: stop burning CPU on an abandoned run.
+                    self.clock_running = False
+                    self.workload = None
+                    self._session_changed = True
                 self.flush()
         finally:
             self._ticker = None
@@ -415,7 +427,8 @@ class Session:
         raise InvalidInput(f"no connection {connection!r} is watching this session", "connection")
 
     def snapshot_text(self) -> tuple[int, str]:
-        msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info())
+        msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info(),
+                          recent_events=list(self.recent_events))
         return self.seq, msg.model_dump_json()
 
     def subscribe(self, sub: Subscriber) -> None:
@@ -423,6 +436,7 @@ class Session:
             raise LimitError("too_many_viewers", f"this session already has {self.settings.max_viewers} "
                              "connections, the limit")
         self.subscribers.add(sub)
+        self.unwatched_since = None
         sub.push(SNAPSHOT)
         self.last_active = time.monotonic()
         self.mark_changed()
@@ -432,6 +446,8 @@ class Session:
         if sub in self.subscribers:
             self.subscribers.discard(sub)
             self.last_active = time.monotonic()
+            if not self.subscribers:
+                self.unwatched_since = self.last_active
             self.mark_changed()
             self.settle()
 
@@ -450,10 +466,12 @@ class Session:
             # The scenario keeps every step; a running delta names only the newest.
             steps_omitted = len(steps) - self.settings.max_steps_per_delta
             steps = steps[steps_omitted:]
+        self.recent_events.extend(events)
         self.seq += 1
         msg = DeltaMsg(
-            seq=self.seq, changes=changes, events=events, events_omitted=omitted, steps=steps,
-            steps_omitted=steps_omitted, session=self.info() if self._session_changed else None,
+            seq=self.seq, history_length=len(self.history), cursor=self.timeline.cursor, changes=changes,
+            events=events, events_omitted=omitted, steps=steps, steps_omitted=steps_omitted,
+            session=self.info() if self._session_changed else None,
         )
         self._session_changed = False
         text = msg.model_dump_json()

@@ -26,6 +26,8 @@ class Settings:
     max_pages: int = field(default=1 << 20, metadata={"help": "pages per session (all zones; 1<<20 is 4 GiB)"})
     max_history: int = field(default=2_000_000, metadata={"help": "steps kept in a session's history"})
     idle_expiry_s: float = field(default=1800.0, metadata={"help": "seconds an unwatched session lives"})
+    orphan_pause_s: float = field(default=60.0, metadata={
+        "help": "seconds a running clock or workload goes on with nobody watching before it is paused"})
     frame_ms: float = field(default=16.0, metadata={"help": "at most one delta per this many ms while running"})
     max_workload_rate: float = field(default=20_000.0, metadata={"help": "largest workload rate, steps/s"})
     max_events_per_delta: int = field(default=6, metadata={"help": "newest events kept per delta while running"})

@@ -191,3 +191,31 @@ def test_tour_presets_start_with_only_their_setup_steps(client: TestClient) -> N
         info = client.get(f"/api/sessions/{s['id']}").json()
         setup = [st for st in doc["steps"] if st.get("setup")]
         assert info["history_length"] == len(setup)
+
+
+def test_late_joiners_get_recent_events_and_deltas_carry_the_history_length(client: TestClient) -> None:
+    s = new_session(client)
+    ws = open_ws(client, s, s["control_token"])
+    allocs(ws, 3)
+    d = recv_until(ws, "delta")
+    assert d["history_length"] == 3 and d["cursor"] == 3
+    late = open_ws(client, s)
+    texts = [e["text"] for e in late.snapshot["recent_events"]]
+    assert any(t.startswith("alloc: ") for t in texts) and len(texts) <= 50
+
+
+def test_an_unwatched_run_is_paused() -> None:
+    import time
+
+    with make_client(orphan_pause_s=0.0) as c:
+        s = new_session(c)
+        manager = c.app.state.manager  # type: ignore[attr-defined]
+        ws = open_ws(c, s, s["control_token"])
+        send(ws, type="workload", id=1, action="start", rate=100)
+        assert result(ws, 1)["ok"] is True
+        session = manager.get(s["id"])
+        session.unsubscribe(next(iter(session.subscribers)))  # the last viewer goes away
+        deadline = time.monotonic() + 5
+        while session.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not session.running
