@@ -19,6 +19,16 @@ from .seedref import seed_lines
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine
 
+# Three kinds are guards: by the seed's own bookkeeping they cannot happen, and
+# 160,000 random runs never produced them (tests/core/test_tours.py keeps the
+# argument).  refcnt always equals the number of REQUESTED zones, so the
+# process loop cannot spin; while ACTIVE, every block behind a boundary got
+# there Hinted through put_hinted_page and any way out of the list goes
+# through clear_page_hinted, which pushes the boundary on; and boundaries are
+# reset before ACTIVE is set, so a stale one is never followed.  The model
+# still checks, so a future change that makes them possible is reported.
+GUARD_KINDS = frozenset({"process_spins", "unhinted_behind_boundary", "stale_boundary_used"})
+
 # kind -> (seed function, seed line anchor, what the seed claims)
 ANOMALY_KINDS: dict[str, tuple[str, str, str]] = {
     "hinted_not_at_tail": (

@@ -487,3 +487,9 @@ def test_every_anomaly_kind_has_a_tour_or_a_reason() -> None:
     missing = set(ANOMALY_KINDS) - toured - set(UNREACHABLE)
     assert not missing, f"anomaly kinds with neither a tour nor a reason: {sorted(missing)}"
     assert set(UNREACHABLE) <= set(ANOMALY_KINDS)
+
+
+def test_the_unreachable_kinds_are_the_cores_guards() -> None:
+    from core.anomalies import GUARD_KINDS
+
+    assert set(UNREACHABLE) == set(GUARD_KINDS)
