@@ -8,17 +8,17 @@ were judged by eye.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.conftest import GOLDEN
+
 from .conftest import ROOT, LabServer, list_items, map_point, shot
 
 pytestmark = pytest.mark.browser
 
-GOLDEN = Path(__file__).resolve().parents[3] / "shared" / "spec" / "golden"
 
 
 def golden(name: str) -> dict[str, Any]:
