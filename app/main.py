@@ -30,6 +30,23 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return JSONResponse({"error": {"code": code, "message": message, "field": field}}, status_code=status)
 
 
+async def json_body(request: Request) -> tuple[Any, Response | None]:
+    """The request's JSON object (None for an empty body), or the error response to send."""
+    body_bytes = await request.body()
+    if len(body_bytes) > MAX_BODY_BYTES:
+        return None, error_response(413, "too_large", f"the body has {len(body_bytes)} bytes; the limit is "
+                                    f"{MAX_BODY_BYTES}", None)
+    if not body_bytes.strip():
+        return None, None
+    try:
+        body = json.loads(body_bytes)
+    except ValueError as err:
+        return None, error_response(400, "bad_json", f"not JSON: {err}", None)
+    if not isinstance(body, dict):
+        return None, error_response(422, "invalid", "the body must be an object", None)
+    return body, None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     manager = SessionManager(settings)
@@ -65,18 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/sessions", status_code=201)
     async def create_session(request: Request) -> Response:
-        body_bytes = await request.body()
-        if len(body_bytes) > MAX_BODY_BYTES:
-            return error_response(413, "too_large", f"the body has {len(body_bytes)} bytes; the limit is "
-                                  f"{MAX_BODY_BYTES}", None)
-        body: Any = None
-        if body_bytes.strip():
-            try:
-                body = json.loads(body_bytes)
-            except ValueError as err:
-                return error_response(400, "bad_json", f"not JSON: {err}", None)
-            if not isinstance(body, dict):
-                return error_response(422, "invalid", "the body must be an object", None)
+        body, bad = await json_body(request)
+        if bad:
+            return bad
         try:
             session = manager.create(body)
         except InvalidInput as err:
@@ -125,14 +133,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/api/links", status_code=201)
     async def create_link(request: Request) -> Response:
-        body_bytes = await request.body()
-        if len(body_bytes) > MAX_BODY_BYTES:
-            return error_response(413, "too_large", f"the body has {len(body_bytes)} bytes; the limit is "
-                                  f"{MAX_BODY_BYTES}", None)
-        try:
-            body = json.loads(body_bytes or b"null")
-        except ValueError as e:
-            return error_response(400, "bad_json", f"not JSON: {e}", None)
+        body, bad = await json_body(request)
+        if bad:
+            return bad
         try:
             link_id = links.put(body)
         except InvalidInput as e:
