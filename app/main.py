@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = manager
+    # The dashboard's files and large states travel compressed (websockets are not affected).
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
 
     def session_or_404(sid: str) -> Any:
         session = manager.get(sid)
