@@ -18,7 +18,7 @@ export class Connection {
    * @param {(s:string, info?:object)=>void} o.onStatus  connecting | live | offline | gone
    * @param {(msg:object)=>void} o.onSnapshot
    * @param {(msg:object)=>void} o.onDelta
-   * @param {(role:string)=>void} [o.onRole]
+   * @param {(role:string, owner:boolean, hello?:boolean)=>void} [o.onRole]  hello, auth, or a `role` message
    * @param {(err:object)=>void} [o.onError]   server errors with no request to answer
    * @param {()=>void} [o.onGone]
    */
@@ -149,8 +149,16 @@ export class Connection {
     switch (msg.type) {
       case "hello":
         this.role = msg.role;
+        this.owner = false;
         this.limits = msg.limits;
-        this.onRole?.(this.role);
+        this.connection = msg.connection;
+        this.onRole?.(this.role, false, true);
+        break;
+      case "role":
+        // auth, or the owner granted or revoked control: enable or disable the controls now
+        this.role = msg.role;
+        this.owner = !!msg.owner;
+        this.onRole?.(this.role, this.owner);
         break;
       case "snapshot":
         this.seq = msg.seq;
@@ -170,7 +178,7 @@ export class Connection {
         break;
       case "result": {
         if (msg.id === this.authId) {
-          if (msg.ok) { this.role = "controller"; this.onRole?.(this.role); }
+          if (msg.ok) { this.role = "controller"; this.owner = !!msg.result?.owner; this.onRole?.(this.role, this.owner); }
           else this.onError?.(msg.error);
           break;
         }

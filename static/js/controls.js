@@ -27,7 +27,14 @@ export const KEYS = [
   ["/", "filter the event log"],
   ["E", "event log: next filter (all, steps, alloc/free, hinting, boundary, ▲)"],
   ["0", "memory map: show the whole zone (after zooming with the wheel)"],
+  ["←  →", "time travel: step back / forward (Shift: 10 steps; at the end of a tour, its next step)"],
+  ["J", "jump to a step (type its number, Enter)"],
+  ["U", "undo the last step"],
+  ["N  B", "tour: next step (after your prediction) / back"],
   ["L", "copy a watch-only link to this session"],
+  ["C", "copy a permalink: this scenario, step and view"],
+  ["X", "share and export: link, scenario, state, SVG, PNG, GIF, WebM"],
+  ["Q", "present: QR code, audience, raised hands, control"],
   ["P", "projector mode"],
   ["D", "dark / light theme"],
 ];
@@ -247,7 +254,10 @@ export class Controls {
       const res = await fetch("/api/presets");
       const list = await res.json();
       const sel = $("#reset-preset");
-      sel.innerHTML = list.map((p) => `<option value="${esc(p.name)}" title="${esc(p.description)}">${esc(p.name)}</option>`).join("");
+      const opt = (p) => `<option value="${esc(p.name)}" title="${esc(p.description)}">${esc(p.kind === "tour" ? p.title : p.name)}</option>`;
+      const tours = list.filter((p) => p.kind === "tour");
+      sel.innerHTML = `<optgroup label="machines">${list.filter((p) => p.kind !== "tour").map(opt).join("")}</optgroup>` +
+        (tours.length ? `<optgroup label="guided tours">${tours.map(opt).join("")}</optgroup>` : "");
       if (this.ctx.session?.preset) sel.value = this.ctx.session.preset;
     } catch { /* the select stays empty; reset uses the session's preset */ }
   }
@@ -259,7 +269,7 @@ export class Controls {
     const ro = ui.role !== "controller" || ui.status !== "live";
     if (this.ro !== ro) {
       this.ro = ro;
-      for (const el of $$("#topbar button:not(.icon):not(.zone-tab), #topbar select, #act button, #act select, #act input")) {
+      for (const el of $$("#topbar button:not(.icon):not(.zone-tab):not(.ro-ok), #topbar select, #act button, #act select, #act input")) {
         el.disabled = ro;
       }
     }
@@ -303,18 +313,29 @@ export class Controls {
     const t = e.target;
     const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement;
     if (e.key === "Escape") {
-      if (!$("#help").hidden) this.toggleHelp(false);
+      const open = $$(".overlay").filter((o) => !o.hidden);
+      if (open.length) for (const o of open) o.hidden = true;
       else if (typing) t.blur();
       else this.ctx.actions.clearSelection();
       return;
     }
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-    const { actions, store } = this.ctx;
+    const { actions, store, timelineView: tv, tour, share, present, autoplay } = this.ctx;
     const k = e.key;
     let handled = true;
+    if (!$$(".overlay").every((o) => o.hidden) && k !== "?") return; // a dialog is open: its own controls
     switch (k) {
+      case "ArrowLeft": tv.by(e.shiftKey ? -10 : -1); break;
+      case "ArrowRight": if (e.shiftKey) tv.by(10); else tv.forward(); break;
+      case "j": case "J": $("#tl-step").focus(); $("#tl-step").select(); break;
+      case "u": case "U": tv.undo(); break;
+      case "n": case "N": if (tour.active()) tour.next(); else tv.forward(); break;
+      case "b": case "B": if (tour.active()) tour.back(); else tv.by(-1); break;
+      case "c": case "C": share.copyLink(); break;
+      case "x": case "X": share.open(); break;
+      case "q": case "Q": present.open(); break;
       case "?": this.toggleHelp(); break;
-      case " ": this.toggleClock(); break;
+      case " ": if (autoplay) autoplay.toggle(); else this.toggleClock(); break;
       case "s": case "S": this.step(); break;
       case "m": case "M": this.setStepping(!store.config?.hinting?.stepping); break;
       case "h": case "H": this.hinting(!store.hinting?.enabled); break;

@@ -7,8 +7,14 @@
 
 import { Connection } from "./connection.js";
 import { Controls } from "./controls.js";
+import { Autoplay, parseEmbed, renderEmbedBar } from "./embed.js";
+import { checkPayload, codeFromHash, decodePayload } from "./permalink.js";
+import { Present } from "./present.js";
 import { History, createSession, sessionIdFromPath, showSessionUrl, storeToken, storedToken } from "./session.js";
+import { Share } from "./share.js";
 import { Store, StoreError, mergeDirty, newDirty } from "./store.js";
+import { TimelineView } from "./timeline.js";
+import { Tour } from "./tour.js";
 import { $, esc } from "./util.js";
 import { BatchView } from "./views/batch.js";
 import { EventsView } from "./views/events.js";
@@ -29,7 +35,10 @@ const ui = {
   status: "connecting",
   projector: root.dataset.mode === "projector",
   busy: false,
+  linkTour: null, // the tour a permalink named (its session has no preset)
 };
+const embedOpts = parseEmbed(location.search);
+if (embedOpts.embed) root.dataset.embed = "1";
 const store = new Store();
 const hist = new History();
 let pending = newDirty();
@@ -42,6 +51,8 @@ const stats = { frames: 0, deltas: 0, snapshots: 0, resyncs: 0, applyMs: 0, view
 
 const ctx = {
   store, ui, hist, session: null, sessionId: null, conn: null,
+  timeline: { cursor: 0, length: 0, branches: [] }, // where the session is in its history
+  opening: null, // {step, view} of a permalink, applied once the page controls its session
   invalidate(flags = {}) {
     for (const [k, v] of Object.entries(flags)) extra[k] = extra[k] || v;
     schedule();
@@ -133,6 +144,12 @@ const host = new HostView(ctx);
 const events = new EventsView(ctx);
 const inspector = new InspectorView(ctx);
 const controls = new Controls(ctx);
+const tour = new Tour(ctx);
+const timelineView = new TimelineView(ctx);
+const present = new Present(ctx);
+const share = new Share(ctx);
+const autoplay = embedOpts.autoplay ? new Autoplay(ctx, embedOpts) : null;
+Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, share, autoplay });
 $("#reset-preset").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
 $("#workload-live").addEventListener("input", (e) => { e.target.dataset.touched = "1"; });
 
@@ -145,7 +162,7 @@ function schedule() {
 // layout pass.  What the user does (select, switch zone, change mode) is never
 // held back.
 const BUSY_GAP_MS = 70;
-const URGENT = ["full", "selection", "zoneChanged", "modeChanged", "themeChanged", "layout", "role"];
+const URGENT = ["full", "selection", "zoneChanged", "modeChanged", "themeChanged", "layout", "role", "tour"];
 let lastRender = 0;
 let holdTimer = 0;
 
@@ -162,7 +179,7 @@ function frame(now) {
   extra = {};
   if (!store.loaded) return;
   const stateChanged = d.full || d.now || d.hinting || d.zones.size || d.host || d.anomalies || d.zoneChanged ||
-    d.modeChanged || d.selection || d.layout || d.session || d.events || d.role;
+    d.modeChanged || d.selection || d.layout || d.session || d.events || d.role || d.timeline || d.tour;
   const timed = (name, fn) => {
     const t0 = performance.now();
     fn();
@@ -182,7 +199,11 @@ function frame(now) {
     timed("events", () => events.render(d));
     timed("inspector", () => inspector.render(d));
     timed("controls", () => controls.update());
-  }
+    timed("timeline", () => timelineView.render());
+    timed("tour", () => tour.render());
+    if (d.session || d.role || d.full) present.render();
+    if (embedOpts.embed) renderEmbedBar(ctx);
+  } else if (d.themeChanged) timelineView.draw();
   if (!firstRendered) {
     firstRendered = true;
     performance.mark("hl:first-render");
@@ -199,7 +220,7 @@ function setStatus(s, info) {
   box.dataset.status = s;
   el.textContent = s === "live" ? "live" : s === "offline"
     ? `offline · retry in ${Math.ceil((info?.retryInMs ?? 0) / 1000)} s` : s === "gone" ? "session gone" : "connecting…";
-  if (s === "live") banner(null);
+  if (s === "live") { banner(null); setTimeout(maybeOpen, 0); }
   else if (s === "offline" && store.loaded) {
     banner("The connection to the server is lost. The page reconnects by itself and resynchronises; what you see is the last state received.");
   }
@@ -210,6 +231,12 @@ function onSnapshot(msg) {
   const sig = JSON.stringify([msg.state.config, msg.state.zones.map((z) => [z.name, z.start_pfn, z.pages])]);
   const d = store.load(msg.state);
   stats.snapshots++;
+  const before = ctx.timeline;
+  const first = !ctx.session;
+  const tl = msg.session.timeline ?? { cursor: msg.session.history_length, length: msg.session.history_length, branches: [] };
+  const moved = !first && (tl.cursor !== before.cursor || tl.length !== before.length ||
+    JSON.stringify(tl.branches) !== JSON.stringify(before.branches));
+  ctx.timeline = { cursor: tl.cursor, length: tl.length, branches: tl.branches ?? [] };
   ctx.session = msg.session;
   $("#session-title").textContent = msg.session.title || msg.session.preset || msg.session.id;
   document.title = `Hinting Lab · ${msg.session.title || msg.session.id}`;
@@ -225,11 +252,32 @@ function onSnapshot(msg) {
     controls.build();
     host.reset();
     events.clear();
+    if (msg.recent_events?.length && tl.cursor === tl.length) events.push(msg.recent_events, 0);
+  } else if (moved) {
+    // Time travel, undo, a branch or a reset rebuilt the machine: the log's later events no longer happened.
+    events.clear();
+    events.note(`at step ${tl.cursor} of ${tl.length}: the log starts again here`);
+  } else if (first && msg.recent_events?.length && tl.cursor === tl.length) {
+    events.push(msg.recent_events, 0);
   }
   // Only a controller can recreate its session after a restart: only it keeps the history.
-  if (storedToken(msg.session.id)) hist.fetchFor(msg.session.id, msg.session.history_length);
+  // A move along the same history (travel) keeps the copy it has.
+  const sameHistory = hist.known && sig === machineSig && tl.length === before.length && hist.steps.length === tl.length &&
+    JSON.stringify(tl.branches) === JSON.stringify(before.branches) && !first;
+  if (storedToken(msg.session.id) && !sameHistory) hist.fetchFor(msg.session.id, msg.session.history_length);
+  sessionChanged();
   pending = mergeDirty(newDirty(true), d);
+  extra.timeline = true;
   schedule();
+  maybeOpen();
+}
+
+/** The session info changed: its tour, the presenter's view. */
+function sessionChanged() {
+  const s = ctx.session;
+  if (s?.preset) ui.linkTour = null;
+  tour.sync(s?.preset || ui.linkTour || null);
+  present.applySession();
 }
 
 // Deltas per second: above a few a second the page is "busy" (a workload or a
@@ -269,9 +317,15 @@ function onDelta(msg) {
     extra.events = true;
   }
   hist.record(msg.steps);
+  const tl = msg.session?.timeline;
+  const was = ctx.timeline;
+  ctx.timeline = { cursor: msg.cursor ?? tl?.cursor ?? was.cursor, length: msg.history_length ?? tl?.length ?? was.length,
+    branches: tl ? tl.branches : was.branches };
+  if (ctx.timeline.cursor !== was.cursor || ctx.timeline.length !== was.length || tl) extra.timeline = true;
   if (msg.session) {
     ctx.session = msg.session;
     extra.session = true;
+    sessionChanged();
   }
   schedule();
 }
@@ -303,7 +357,17 @@ function connect(id) {
     onStatus: setStatus,
     onSnapshot,
     onDelta,
-    onRole(role) { ui.role = role; ctx.invalidate({ role: true }); },
+    onRole(role, owner, hello) {
+      const was = ui.role;
+      ui.role = role;
+      ui.owner = !!owner;
+      // Control handed over or taken back by the presenter (not our own auth).
+      if (!hello && was !== role && !owner) {
+        toast(role === "controller" ? "The presenter gave you control: act, travel, play the tour." : "The presenter took control back.");
+      }
+      ctx.invalidate({ role: true, session: true });
+      maybeOpen();
+    },
     onError(err) { if (err?.code !== "no_session") toast(err?.message ?? "server error"); },
     onGone: () => sessionGone(id, !!token),
   });
@@ -376,8 +440,71 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") ctx.conn?.retryNow();
 });
 
+const waitFor = (pred, ms = 10000) => new Promise((resolve) => {
+  const t0 = performance.now();
+  const t = setInterval(() => { if (pred() || performance.now() - t0 > ms) { clearInterval(t); resolve(pred()); } }, 25);
+});
+
+/** Once the page controls its session: go to a permalink's step and view, start an embed's autoplay. */
+let opened = false;
+async function maybeOpen() {
+  if (opened || !store.loaded || ui.status !== "live") return;
+  const o = ctx.opening;
+  if (!o && !autoplay) { opened = true; root.dataset.opened = "true"; return; }
+  if (ui.role !== "controller") return;
+  opened = true;
+  if (o) {
+    ctx.opening = null;
+    if (o.view?.tour) { ui.linkTour = o.view.tour; await tour.sync(o.view.tour); }
+    if (o.step !== ctx.timeline.cursor) {
+      await controls.send({ type: "travel", to: o.step }, "timeline");
+      await waitFor(() => ctx.timeline.cursor === o.step);
+    }
+    if (o.view) present.apply(o.view);
+  }
+  if (autoplay) {
+    const s = ctx.session?.preset;
+    if (s) await tour.sync(s);
+    autoplay.start();
+  }
+  root.dataset.opened = "true";
+}
+
+/** A permalink: #p=<code> on any page, or /l/<id> (a stored one). */
+async function linkPayload() {
+  const code = codeFromHash(location.hash);
+  if (code) return decodePayload(code);
+  const m = location.pathname.match(/^\/l\/([A-Za-z0-9_-]+)\/?$/);
+  if (!m) return null;
+  let res;
+  try { res = await fetch(`/api/links/${m[1]}`); } catch { throw new Error("the server cannot be reached"); }
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(data.error?.message ?? `no stored link ${m[1]}`);
+  return checkPayload(data);
+}
+
 async function boot() {
   let id = sessionIdFromPath();
+  let payload = null;
+  try {
+    payload = await linkPayload();
+  } catch (err) {
+    banner(`This link cannot be opened: ${esc(err.message)}. <button class="btn small" id="new-session">Start a new session</button>`, true);
+    $("#new-session")?.addEventListener("click", () => { location.href = "/"; });
+    return;
+  }
+  if (payload) {
+    try {
+      const s = await createSession({ scenario: payload.scenario });
+      id = s.id;
+      storeToken(id, s.control_token);
+      ctx.opening = { step: payload.step, view: payload.view };
+      showSessionUrl(id);
+    } catch (err) {
+      banner(`The link's scenario was refused: ${esc(err.field ? `${err.field}: ` : "")}${esc(err.message)}`, true);
+      return;
+    }
+  }
   if (!id) {
     const preset = new URLSearchParams(location.search).get("preset") || "default";
     for (let attempt = 0; !id; attempt++) {
@@ -401,6 +528,6 @@ async function boot() {
 }
 
 // A handle for tests, benchmarks and the curious (read-only by convention).
-window.hintingLab = { store, ui, ctx, memmap, events, hist, stats };
+window.hintingLab = { store, ui, ctx, memmap, events, hist, stats, tour, timeline: timelineView, present, share };
 
 boot();

@@ -58,6 +58,12 @@ PIXEL_JS = """pfn => {
 }"""
 
 
+# Live, controlling the session, and drawn.
+READY_JS = """() => document.documentElement.dataset.ready === 'true'
+  && document.getElementById('connection').textContent === 'live'
+  && document.querySelector('[data-testid=role]').hidden"""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -149,6 +155,8 @@ def shot(page: Page, name: str) -> Path:
 def open_lab(page: Page, server: LabServer, preset: str = "default", query: str = "") -> None:
     """Open / (a new session of `preset`) and wait until it is live and controllable."""
     page.goto(f"{server.url}/?preset={preset}{query}")
+    # Polled every frame (expect's backoff would add up to a second per page).
+    page.wait_for_function(READY_JS, polling="raf", timeout=10_000)
     expect(page.get_by_test_id("connection")).to_have_text("live")
     expect(page.get_by_test_id("role")).to_be_hidden()
     expect(page.locator("html")).to_have_attribute("data-ready", "true")

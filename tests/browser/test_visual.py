@@ -126,10 +126,17 @@ def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
         page.context.close()
 
 
+# Loaded on first use (the export and present dialogs), never with the page itself.
+LAZY = ("js/export/", "js/qr.js")
+
+
 def test_static_assets_stay_small() -> None:
     files = [p for p in (ROOT / "static").rglob("*") if p.is_file() and "tests" not in p.relative_to(ROOT).parts]
-    total = sum(p.stat().st_size for p in files)
-    assert total < 300 * 1024, f"static assets are {total / 1024:.0f} KiB"
+    lazy = [p for p in files if p.relative_to(ROOT / "static").as_posix().startswith(LAZY)]
+    loaded = sum(p.stat().st_size for p in files if p not in lazy)
+    assert loaded < 300 * 1024, f"the page loads {loaded / 1024:.0f} KiB of static assets"
+    total = loaded + sum(p.stat().st_size for p in lazy)
+    assert total < 400 * 1024, f"static assets are {total / 1024:.0f} KiB in all"
     # No network beyond the server: no absolute URLs to elsewhere.
     for p in files:
         text = p.read_text(errors="replace")

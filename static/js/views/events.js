@@ -36,6 +36,7 @@ const FILTERS = [
 export const category = (ev) => (ev.anomaly ? "anom" : CAT[ev.kind] ?? "hint");
 
 function matches(ev, filter, text, projector) {
+  if (ev.note) return !projector;
   if (ev.gap) return filter === "all" && !text && !projector;
   // The running clock adds an "advance" step every frame: on a projector only
   // what the machine did is worth the room.
@@ -131,6 +132,11 @@ export class EventsView {
     this.rebuild = true;
   }
 
+  /** A line of the page's own (time travel), not an event. */
+  note(text) {
+    this._add({ note: text });
+  }
+
   push(events, omitted) {
     if (omitted) this._add({ gap: omitted });
     for (const ev of events) this._add(ev);
@@ -149,6 +155,12 @@ export class EventsView {
 
   _row(ev, isNew) {
     const el = document.createElement("div");
+    if (ev.note) {
+      el.className = "ev gap note";
+      el.dataset.testid = "log-note";
+      el.textContent = `— ${ev.note} —`;
+      return el;
+    }
     if (ev.gap) {
       el.className = "ev gap";
       el.textContent = ev.skipped
