@@ -122,15 +122,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return err or session.scenario_document()
 
     @app.get("/api/sessions/{sid}/frames")
-    def session_frames(sid: str, start: int, stop: int) -> Any:
-        """States at positions start..stop of the session's history (for animations)."""
+    def session_frames(sid: str, start: int, stop: int, zone: str | None = None) -> Any:
+        """States at positions start..stop of the session's history (for animations); `zone` keeps one zone."""
         session, err = session_or_404(sid)
         if err:
             return err
         if stop - start + 1 > settings.max_frames:
             return error_response(422, "too_large", f"at most {settings.max_frames} frames at once", "stop")
         try:
-            return {"start": start, "stop": stop, "frames": session.frames(start, stop)}
+            return {"start": start, "stop": stop, "frames": session.frames(start, stop, zone)}
         except InvalidInput as e:
             return error_response(422, "invalid", e.message, e.field)
 

@@ -192,6 +192,7 @@ class SessionInfo(BaseModel):
     controllers: int
     audience: list[Member] = Field(description="The first 100 connections, for the presenter.")
     view: dict[str, Any] | None = Field(None, description="The presenter's view, for viewers who follow it.")
+    view_by: str | None = Field(None, description="The connection that sent the view.")
 
 
 class ErrorInfo(BaseModel):

@@ -127,6 +127,7 @@ class Session:
         self.workload_rate = 0.0
         self.workload_steps = 0
         self.view: dict[str, Any] | None = None
+        self.view_by: str | None = None
         self.recent_events: deque[dict[str, Any]] = deque(maxlen=50)
         self.unwatched_since: float | None = time.monotonic()
         self.seq = 0
@@ -153,6 +154,7 @@ class Session:
         """The timeline's machine was replaced (reset, travel back): viewers start from a snapshot."""
         self.machine = self.timeline.machine
         self.machine.take_raw_events()
+        self.recent_events.clear()  # they belonged to a history position we left
         self.decoder = EventDecoder(self.machine)
         self.tracker = StateTracker(self.machine)
         self.pending_steps: list[dict[str, Any]] = []
@@ -260,11 +262,19 @@ class Session:
         except ValueError as err:
             raise InvalidInput(str(err), "branch") from err
 
-    def frames(self, start: int, stop: int) -> list[dict[str, Any]]:
+    def frames(self, start: int, stop: int, zone: str | None = None) -> list[dict[str, Any]]:
+        """States at positions start..stop; with `zone`, only that zone's part of each."""
+        names = [z.name for z in self.machine.zones]
+        if zone is not None and zone not in names:
+            raise InvalidInput(f"unknown zone {zone!r}; this machine has {', '.join(names)}", "zone")
         try:
-            return list(self.timeline.states(start, stop))
+            states = list(self.timeline.states(start, stop))
         except ValueError as err:
             raise InvalidInput(str(err), "start") from err
+        if zone is not None:
+            for st in states:
+                st["zones"] = [z for z in st["zones"] if z["name"] == zone]
+        return states
 
     def scenario_document(self) -> dict[str, Any]:
         """The session's history as a hinting-scenario/1 document (all of it, whatever the cursor)."""
@@ -412,12 +422,14 @@ class Session:
                 for s in sorted(self.subscribers, key=lambda s: s.id)[:100]
             ],
             view=self.view,
+            view_by=self.view_by,
         )
 
-    def set_view(self, view: dict[str, Any]) -> None:
+    def set_view(self, view: dict[str, Any], by: str) -> None:
         if len(json.dumps(view)) > 4096:
             raise InvalidInput("a view is at most 4096 bytes of JSON", "view")
         self.view = view
+        self.view_by = by
         self.mark_changed()
 
     def member(self, connection: str) -> Subscriber:

@@ -256,7 +256,7 @@ class Connection:
             self.reply(ResultMsg(id=msg.id, ok=True, result=session.timeline.summary()))
             return
         if isinstance(msg, ViewMsg):
-            session.set_view(msg.view)
+            session.set_view(msg.view, self.sub.id)
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, ResetMsg):

@@ -219,3 +219,27 @@ def test_an_unwatched_run_is_paused() -> None:
         while session.running and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not session.running
+
+
+def test_frames_of_one_zone_and_the_view_author(client: TestClient) -> None:
+    s = new_session(client, {"preset": "default"})
+    ws = open_ws(client, s, s["control_token"])
+    frames = client.get(f"/api/sessions/{s['id']}/frames", params={"start": 0, "stop": 2, "zone": "DMA32"}).json()
+    assert [[z["name"] for z in f["zones"]] for f in frames["frames"]] == [["DMA32"]] * 3
+    bad = client.get(f"/api/sessions/{s['id']}/frames", params={"start": 0, "stop": 2, "zone": "HighMem"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "zone"
+    send(ws, type="view", id=1, view={"zone": "DMA32"})
+    assert result(ws, 1)["ok"] is True
+    info = client.get(f"/api/sessions/{s['id']}").json()
+    me = next(m["id"] for m in info["audience"] if m["owner"])
+    assert info["view_by"] == me
+
+
+def test_travelling_back_forgets_the_recent_events_of_the_future(client: TestClient) -> None:
+    s = new_session(client)
+    ws = open_ws(client, s, s["control_token"])
+    allocs(ws, 3)
+    send(ws, type="travel", id=1, to=0)
+    assert result(ws, 1)["ok"] is True
+    late = open_ws(client, s)
+    assert late.snapshot["recent_events"] == []
