@@ -69,6 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = manager
+
+    # Bad input anywhere below becomes a 422 naming the field; a limit, 429 or 422.
+    @app.exception_handler(InvalidInput)
+    async def invalid_input(request: Request, err: InvalidInput) -> JSONResponse:
+        return error_response(422, "invalid", err.message, err.field)
+
+    @app.exception_handler(LimitError)
+    async def limit_reached(request: Request, err: LimitError) -> JSONResponse:
+        return error_response(429 if err.code == "too_many_sessions" else 422, err.code, err.message, err.field)
     # The dashboard's files and large states travel compressed (websockets are not affected).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
@@ -88,12 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         body, bad = await json_body(request)
         if bad:
             return bad
-        try:
-            session = manager.create(body)
-        except InvalidInput as err:
-            return error_response(422, "invalid", err.message, err.field)
-        except LimitError as err:
-            return error_response(429 if err.code == "too_many_sessions" else 422, err.code, err.message, err.field)
+        session = manager.create(body)
         return JSONResponse(
             {
                 "id": session.id,
@@ -129,20 +133,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return err
         if stop - start + 1 > settings.max_frames:
             return error_response(422, "too_large", f"at most {settings.max_frames} frames at once", "stop")
-        try:
-            return {"start": start, "stop": stop, "frames": session.frames(start, stop, zone)}
-        except InvalidInput as e:
-            return error_response(422, "invalid", e.message, e.field)
+        return {"start": start, "stop": stop, "frames": session.frames(start, stop, zone)}
 
     @app.post("/api/links", status_code=201)
     async def create_link(request: Request) -> Response:
         body, bad = await json_body(request)
         if bad:
             return bad
-        try:
-            link_id = links.put(body)
-        except InvalidInput as e:
-            return error_response(422, "invalid", e.message, e.field)
+        link_id = links.put(body)
         return JSONResponse({"id": link_id, "url": f"/l/{link_id}"}, status_code=201)
 
     @app.get("/api/links/{link_id}")

@@ -22,32 +22,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import CHROMIUM, CHROMIUM_ARGS, LabServer, machine_info  # noqa: E402
+
 VIEWPORT = {"width": 1600, "height": 1000}
 
 # Installed before the page's own scripts: a frame counter and a
@@ -70,50 +58,9 @@ PROBE = """
 """
 
 
-def machine_info() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def describe_machine() -> str:
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return f"{cpu}, {os.cpu_count()} CPUs; {chromium}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(400):
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start")
-
-    def get(self, path: str) -> Any:
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=10) as r:
-            return json.load(r)
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+    return f"{machine_info()}; {chromium}"
 
 
 def static_weight() -> dict[str, int]:
@@ -131,7 +78,7 @@ def open_page(page: Page, url: str) -> None:
     page.wait_for_function("() => document.querySelector('[data-testid=connection]').textContent === 'live'")
 
 
-def first_paint(browser: Any, server: Server, preset: str, runs: int = 5) -> dict[str, float]:
+def first_paint(browser: Any, server: LabServer, preset: str, runs: int = 5) -> dict[str, float]:
     fcp, fmp, load = [], [], []
     weight = None
     for _ in range(runs):
@@ -163,7 +110,7 @@ def first_paint(browser: Any, server: Server, preset: str, runs: int = 5) -> dic
     }
 
 
-def run_load(browser: Any, server: Server, preset: str, seconds: float, rate: int, live: int) -> dict[str, Any]:
+def run_load(browser: Any, server: LabServer, preset: str, seconds: float, rate: int, live: int) -> dict[str, Any]:
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(PROBE)
     page = ctx.new_page()
@@ -228,18 +175,18 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    out: dict[str, Any] = {"machine": machine_info(), "viewport": VIEWPORT, "static": static_weight()}
-    server = Server()
+    out: dict[str, Any] = {"machine": describe_machine(), "viewport": VIEWPORT, "static": static_weight()}
+    server = LabServer().start()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             out["load_default"] = first_paint(browser, server, "default")
             out["load_" + args.preset.replace("-", "_")] = first_paint(browser, server, args.preset)
             out["run"] = {"preset": args.preset, "rate": args.rate, "live_target": args.live,
                           **run_load(browser, server, args.preset, args.seconds, args.rate, args.live)}
             browser.close()
     finally:
-        server.close()
+        server.stop()
 
     if args.json:
         print(json.dumps(out, indent=2))

@@ -8,15 +8,6 @@ browsers here).  Every test saves a screenshot in test-artifacts/.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,20 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.support import CHROMIUM, CHROMIUM_ARGS, LabServer, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 expect.set_options(timeout=10_000)
 
 
@@ -64,64 +45,9 @@ READY_JS = """() => document.documentElement.dataset.ready === 'true'
   && document.querySelector('[data-testid=role]').hidden"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LabServer:
-    """`python -m app` on a fixed port, which can be stopped and started again."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.proc.returncode}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("the server did not come up")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        req = urllib.request.Request(
-            f"{self.url}/api/sessions", data=json.dumps(body).encode(), headers={"content-type": "application/json"}
-        )
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return dict(json.load(r))
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[LabServer]:
-    s = LabServer(free_port())
-    s.start()
+    s = LabServer(free_port()).start()
     yield s
     s.stop()
 
@@ -129,7 +55,7 @@ def server() -> Iterator[LabServer]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
@@ -185,3 +111,12 @@ def map_point(page: Page, pfn: int) -> tuple[float, float]:
 def map_pixel(page: Page, pfn: int) -> list[int]:
     """The RGB the map drew at pfn."""
     return list(page.evaluate(PIXEL_JS, pfn))
+
+
+def get_json(server: LabServer, path: str) -> Any:
+    return server.get(path)
+
+
+def sid(page: Page) -> str:
+    """The session id in the page's /s/<id> URL."""
+    return page.url.split("/s/")[1].split("?")[0]

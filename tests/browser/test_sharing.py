@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -28,18 +27,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import parse_scenario, replay
 
-from .conftest import ARTIFACTS, ROOT, LabServer, open_lab, shot
+from .conftest import ARTIFACTS, ROOT, LabServer, get_json, open_lab, shot, sid
 
 pytestmark = pytest.mark.browser
 
 
-def get_json(server: LabServer, path: str) -> Any:
-    with urllib.request.urlopen(f"{server.url}{path}", timeout=10) as r:
-        return json.load(r)
-
-
-def sid(page: Page) -> str:
-    return page.url.split("/s/")[1].split("?")[0]
 
 
 def wait_opened(page: Page) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from typing import Any
 
 import pytest
@@ -25,18 +24,11 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import parse_scenario, replay
 
-from .conftest import LabServer, open_lab, shot
+from .conftest import LabServer, get_json, open_lab, shot, sid
 
 pytestmark = pytest.mark.browser
 
 
-def get_json(server: LabServer, path: str) -> Any:
-    with urllib.request.urlopen(f"{server.url}{path}", timeout=10) as r:
-        return json.load(r)
-
-
-def sid(page: Page) -> str:
-    return page.url.split("/s/")[1].split("?")[0]
 
 
 def cursor(page: Page) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from typing import Any
 
 import pytest
@@ -26,16 +25,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import parse_scenario, replay
 
-from .conftest import ROOT, LabServer, open_lab, shot
+from .conftest import ROOT, LabServer, get_json, open_lab, shot
 
 pytestmark = pytest.mark.browser
 
 TOURS = sorted(p.stem for p in (ROOT / "app" / "presets").glob("tour-*.json"))
 
-
-def get_json(server: LabServer, path: str) -> Any:
-    with urllib.request.urlopen(f"{server.url}{path}", timeout=10) as r:
-        return json.load(r)
 
 
 def tour_doc(name: str) -> dict[str, Any]:
