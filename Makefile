@@ -2,7 +2,12 @@
 # Both create the virtual environment in .venv when it is missing.
 
 SHELL := /bin/bash
-PYTHON ?= python3
+# The venv's interpreter: the distribution's Python 3.11+ when there is one
+# (Debian builds it with PGO and LTO: the model runs ~10% faster than on a
+# plain source build such as pyenv's), else the first python3 on PATH.
+# `make PYTHON=/path/to/python3 ...` chooses another.
+PYTHON ?= $(shell for p in /usr/bin/python3 python3; do \
+            $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
@@ -12,6 +17,7 @@ PORT ?= 8000
 .PHONY: run test test-core test-app test-browser test-js lint bench chromium node clean
 
 $(PY):
+	@test -n "$(PYTHON)" || { echo "make: Hinting Lab needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.deps: pyproject.toml | $(PY)

@@ -10,7 +10,7 @@ from typing import Any
 from .config import DEFAULT_MAX_PAGES, HintingConfig, MachineConfig, parse_hinting, parse_machine, want_object
 from .errors import InvalidInput
 from .machine import Machine
-from .steps import parse_one
+from .steps import step_parser
 
 SCENARIO_FORMAT = "hinting-scenario/1"
 REPLAY_FORMAT = "hinting-replay/1"
@@ -67,9 +67,10 @@ def _parse_steps(steps_obj: list[Any], machine: MachineConfig) -> list[dict[str,
     """parse_step over a list, naming `steps[i]` only when one is wrong (replays parse many)."""
     steps: list[dict[str, Any]] = []
     append = steps.append
+    parse = step_parser(machine)
     for s in steps_obj:
         try:
-            append(parse_one(s, machine))
+            append(parse(s))
         except InvalidInput as err:
             where = f"steps[{len(steps)}]"
             err.field = f"{where}.{err.field}" if err.field else where

@@ -9,6 +9,7 @@ invalid one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .config import MachineConfig, want_bool, want_int, want_object, want_str
@@ -53,9 +54,28 @@ _ALL_MIGRATETYPES = tuple(range(len(MIGRATETYPE_NAMES)))
 _ALLOC_NAMES = frozenset(MIGRATETYPE_NAMES[mt] for mt in ALLOC_MIGRATETYPES)
 
 
+def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
+    """parse_one for one machine, with its zones and orders bound (replays parse many steps)."""
+    zone_set = cfg.zone_set
+    max_order = cfg.max_order
+
+    def parse(obj: Any) -> dict[str, Any]:
+        if obj.__class__ is dict and obj.get("do") == "alloc":
+            zone = obj.get("zone")
+            order = obj.get("order")
+            mt = obj.get("migratetype", "Movable")
+            if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
+                    and obj.get("as") is None):
+                return {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+        return parse_one(obj, cfg)
+
+    return parse
+
+
 def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
     """parse_step without the path prefix on errors (the field is relative)."""
-    obj = want_object(obj, "")
+    if obj.__class__ is not dict:
+        obj = want_object(obj, "")
     kind = obj.get("do")
     if kind == "alloc":
         zone = obj.get("zone")
