@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,10 +115,36 @@ def replay_bench(steps: int) -> tuple[float, float]:
     return len(scenario["steps"]) / elapsed, elapsed
 
 
+def replay_instructions(steps: int) -> float | None:
+    """Instructions per step of `python -m core replay`, counted by callgrind.
+
+    Unlike seconds on this VM, whose speed swings by tens of percent from one
+    minute to the next, an instruction count is the same run after run: the
+    figure to compare two versions of the code with.
+    """
+    if shutil.which("valgrind") is None:
+        return None
+    m = Machine(MachineConfig(), HintingConfig())
+    wl = Workload(seed=7, live_target=2000, orders=(0, 1, 2, 3), order_weights=(50, 25, 15, 10))
+    scenario = wl.scenario(m, steps, advance_every=10, hinting=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "churn.json"
+        path.write_text(json.dumps(scenario))
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+             sys.executable, "-m", "core", "replay", str(path)],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )
+    for line in out.stderr.splitlines():
+        if "Collected :" in line:
+            return int(line.split(":")[-1]) / len(scenario["steps"])
+    return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=["churn", "sizes", "boot", "frag", "replay"])
+    ap.add_argument("--only", choices=["churn", "sizes", "boot", "frag", "replay", "instructions"])
     args = ap.parse_args()
     ops = 200_000 if args.quick else 1_000_000
     print(f"machine: {machine_info()}")
@@ -158,6 +185,10 @@ def main() -> None:
         steps = 20_000 if args.quick else 100_000
         rate, elapsed = replay_bench(steps)
         print(f"replay {steps:,}-step churn end to end: {rate:,.0f} steps/s ({elapsed:.2f} s, median of 3 runs)")
+    if args.only == "instructions" or (args.only is None and not args.quick):
+        per_step = replay_instructions(20_000)
+        if per_step is not None:
+            print(f"replay cost: {per_step:,.0f} instructions per step (callgrind; 20,000-step churn, whole process)")
     print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

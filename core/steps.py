@@ -60,13 +60,24 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
     max_order = cfg.max_order
 
     def parse(obj: Any) -> dict[str, Any]:
-        if obj.__class__ is dict and obj.get("do") == "alloc":
-            zone = obj.get("zone")
-            order = obj.get("order")
-            mt = obj.get("migratetype", "Movable")
-            if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
-                    and obj.get("as") is None):
-                return {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+        # A step already in normal form, with nothing extra, is kept as it is.
+        if obj.__class__ is dict:
+            kind = obj.get("do")
+            n = len(obj)
+            if kind == "alloc":
+                zone = obj.get("zone")
+                order = obj.get("order")
+                mt = obj.get("migratetype")  # absent: parse_one fills in the default
+                if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
+                        and obj.get("as") is None):
+                    return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+            elif kind == "free":
+                if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
+                    return obj
+            elif kind == "advance" and n == 2:
+                ms = obj.get("ms")
+                if ms.__class__ is int and 0 < ms <= MAX_ADVANCE_MS:
+                    return obj
         return parse_one(obj, cfg)
 
     return parse

@@ -97,3 +97,32 @@ def test_explain_and_check(tmp_path: Path) -> None:
     assert "step 2 failed" in out.stdout
     out = run(["check", path])
     assert out.returncode == 0 and "every invariant held" in out.stdout
+
+
+def test_the_replay_parser_keeps_normal_steps_and_normalises_the_rest() -> None:
+    from core.config import MachineConfig
+    from core.steps import parse_one, step_parser
+
+    cfg = MachineConfig(4, 2, (("Normal", 16),))
+    parse = step_parser(cfg)
+    cases = [
+        {"do": "alloc", "zone": "Normal", "order": 1, "migratetype": "Movable"},
+        {"do": "alloc", "zone": "Normal", "order": 1},
+        {"do": "alloc", "zone": "Normal", "order": 1, "as": None},
+        {"do": "alloc", "zone": "Normal", "order": 1, "as": "a", "migratetype": "Unmovable"},
+        {"do": "alloc", "zone": "Normal", "order": 1, "migratetype": "Movable", "note": "extra"},
+        {"do": "free", "pfn": 8, "order": 1},
+        {"do": "free", "pfn": 8},
+        {"do": "free", "pfn": -3, "order": 0},
+        {"do": "free", "ref": "a"},
+        {"do": "advance", "ms": 5},
+        {"do": "step"},
+    ]
+    for step in cases:
+        assert parse(step) == parse_one(step, cfg)
+    for bad in ({"do": "free", "pfn": True, "order": 1}, {"do": "advance", "ms": 0}, {"do": "alloc", "zone": "X"}):
+        with pytest.raises(Exception) as fast:
+            parse(bad)
+        with pytest.raises(Exception) as slow:
+            parse_one(bad, cfg)
+        assert str(fast.value) == str(slow.value)
