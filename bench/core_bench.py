@@ -93,14 +93,20 @@ print(json.dumps({'build_s': dt, 'free_blocks_o0': z.free_area[0].nr_free,
 """.replace("HWM", HWM)
 
 
-def replay_bench(steps: int) -> tuple[float, float]:
-    """Steps/s of `python -m core replay` (process start, parse, run, print)."""
+def churn_file(directory: Path, steps: int) -> tuple[Path, int]:
+    """A churn scenario of about `steps` steps on 1 GiB, hinting on, written to a file."""
     m = Machine(MachineConfig(), HintingConfig())
     wl = Workload(seed=7, live_target=2000, orders=(0, 1, 2, 3), order_weights=(50, 25, 15, 10))
     scenario = wl.scenario(m, steps, advance_every=10, hinting=True)
+    path = directory / "churn.json"
+    path.write_text(json.dumps(scenario))
+    return path, len(scenario["steps"])
+
+
+def replay_bench(steps: int) -> tuple[float, float]:
+    """Steps/s of `python -m core replay` (process start, parse, run, print)."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "churn.json"
-        path.write_text(json.dumps(scenario))
+        path, n = churn_file(Path(tmp), steps)
         # As installed code runs: bytecode cached (this sandbox sets
         # PYTHONDONTWRITEBYTECODE, which would recompile core on every start).
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -112,7 +118,7 @@ def replay_bench(steps: int) -> tuple[float, float]:
             subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
             times.append(time.perf_counter() - t0)
         elapsed = sorted(times)[1]  # the median of three
-    return len(scenario["steps"]) / elapsed, elapsed
+    return n / elapsed, elapsed
 
 
 def replay_instructions(steps: int) -> float | None:
@@ -124,12 +130,8 @@ def replay_instructions(steps: int) -> float | None:
     """
     if shutil.which("valgrind") is None:
         return None
-    m = Machine(MachineConfig(), HintingConfig())
-    wl = Workload(seed=7, live_target=2000, orders=(0, 1, 2, 3), order_weights=(50, 25, 15, 10))
-    scenario = wl.scenario(m, steps, advance_every=10, hinting=True)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "churn.json"
-        path.write_text(json.dumps(scenario))
+        path, n = churn_file(Path(tmp), steps)
         out = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
              sys.executable, "-m", "core", "replay", str(path)],
@@ -137,7 +139,7 @@ def replay_instructions(steps: int) -> float | None:
         )
     for line in out.stderr.splitlines():
         if "Collected :" in line:
-            return int(line.split(":")[-1]) / len(scenario["steps"])
+            return int(line.split(":")[-1]) / n
     return None
 
 
