@@ -463,21 +463,11 @@ class Machine:
         return result
 
     def _step_handlers(self) -> dict[str, Any]:
-        """One function per step kind, each returning the step's result."""
+        """One function per step kind, each returning the step's result.
+
+        `alloc` and `free` by pfn are not here: apply_parsed runs them itself.
+        """
         ok = {"ok": True}
-
-        zone_by_name = self._zone_by_name
-
-        def alloc(step: dict[str, Any]) -> dict[str, Any]:  # a parsed step: arguments already checked
-            z = zone_by_name[step["zone"]]
-            return {"ok": True, "pfn": self._alloc(z, step["order"], _ALLOC_MT[step["migratetype"]], step.get("as"))}
-
-        def free(step: dict[str, Any]) -> dict[str, Any]:
-            if "ref" in step:
-                self.free_ref(step["ref"], step.get("order"))
-            else:
-                self.free(step["pfn"], step.get("order"))
-            return dict(ok)
 
         def simple(action: Any) -> Any:
             def run(step: dict[str, Any]) -> dict[str, Any]:
@@ -487,8 +477,7 @@ class Machine:
             return run
 
         return {
-            "alloc": alloc,
-            "free": free,
+            "free": simple(lambda s: self.free_ref(s["ref"], s.get("order"))),  # free by a scenario name
             "move_pageblock": simple(lambda s: self.move_pageblock(s["pfn"], s["migratetype"])),
             "hinting_start": simple(lambda s: self.hinting_start()),
             "hinting_stop": simple(lambda s: self.hinting_stop()),

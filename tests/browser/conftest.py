@@ -8,6 +8,7 @@ browsers here).  Every test saves a screenshot in test-artifacts/.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,3 +121,12 @@ def get_json(server: LabServer, path: str) -> Any:
 def sid(page: Page) -> str:
     """The session id in the page's /s/<id> URL."""
     return page.url.split("/s/")[1].split("?")[0]
+
+
+def controller_page(browser: Browser, server: LabServer, body: dict[str, Any],
+                    viewport: dict[str, int]) -> tuple[Any, Page, dict[str, Any]]:
+    """A new browser context holding the control token of a session the server makes from `body`."""
+    s = server.create(body)
+    ctx = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    ctx.add_init_script(f"sessionStorage.setItem('hl.token.{s['id']}', {json.dumps(s['control_token'])})")
+    return ctx, ctx.new_page(), s

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import parse_scenario, replay
 
-from .conftest import ARTIFACTS, ROOT, LabServer, get_json, open_lab, shot, sid
+from .conftest import ARTIFACTS, ROOT, LabServer, controller_page, get_json, open_lab, shot, sid
 
 pytestmark = pytest.mark.browser
 
@@ -107,10 +107,7 @@ def long_scenario(n: int = 2500) -> dict[str, Any]:
 
 
 def test_a_long_scenario_gets_a_stored_link(browser: Browser, server: LabServer) -> None:
-    s = server.create({"scenario": long_scenario()})
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    ctx.add_init_script(f"sessionStorage.setItem('hl.token.{s['id']}', {json.dumps(s['control_token'])})")
-    page = ctx.new_page()
+    ctx, page, s = controller_page(browser, server, {"scenario": long_scenario()}, {"width": 1280, "height": 800})
     try:
         page.goto(f"{server.url}/s/{s['id']}")
         expect(page.get_by_test_id("role")).to_be_hidden()

@@ -15,7 +15,6 @@ Test ids used here:
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -24,7 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from core import parse_scenario, replay
 
-from .conftest import LabServer, get_json, open_lab, shot, sid
+from .conftest import LabServer, controller_page, get_json, open_lab, shot, sid
 
 pytestmark = pytest.mark.browser
 
@@ -148,10 +147,7 @@ def ten_thousand_steps() -> dict[str, Any]:
 
 
 def test_ten_thousand_steps_scrub_and_jump(browser: Browser, server: LabServer) -> None:
-    s = server.create({"scenario": ten_thousand_steps()})
-    ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
-    ctx.add_init_script(f"sessionStorage.setItem('hl.token.{s['id']}', {json.dumps(s['control_token'])})")
-    page = ctx.new_page()
+    ctx, page, s = controller_page(browser, server, {"scenario": ten_thousand_steps()}, {"width": 1600, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
