@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from core import InvalidInput
 
+from . import eventlog, seedfile, serverinfo
 from .links import LinkStore
 from .presets import get_preset, load_presets
 from .protocol import PROTOCOL_VERSION
@@ -160,6 +161,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if p is None:
             return error_response(404, "no_preset", f"unknown preset {name!r}", "name")
         return p.document
+
+    for routes in (eventlog, serverinfo, seedfile):  # issue 9: the log's events, LAN links, seed lines
+        routes.register(app)
 
     @app.websocket("/ws/{sid}")
     async def ws(websocket: WebSocket, sid: str) -> None:

@@ -170,6 +170,8 @@ class TimelineInfo(BaseModel):
     cursor: int = Field(description="Steps the live machine has applied; < length while looking at the past.")
     length: int
     branches: list[BranchInfo]
+    start: int = Field(0, description="Where the session started (its preset's or scenario's own steps): undo "
+                       "stops here.")
 
 
 class Member(BaseModel):

@@ -414,6 +414,7 @@ class Session:
                 cursor=self.timeline.cursor,
                 length=len(self.history),
                 branches=[BranchInfo(**b.summary()) for b in self.timeline.branches],
+                start=self.timeline.floor,
             ),
             viewers=len(self.subscribers),
             controllers=sum(1 for s in self.subscribers if s.controller),

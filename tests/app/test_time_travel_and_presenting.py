@@ -73,7 +73,8 @@ def test_acting_in_the_past_forks_switch_and_discard(client: TestClient) -> None
     send(ws, type="do", id=2, step={"do": "free", "ref": "a0"})
     assert result(ws, 2)["ok"] is True
     info = client.get(f"/api/sessions/{s['id']}").json()
-    assert info["timeline"] == {"cursor": 2, "length": 2, "branches": [{"id": 1, "fork_at": 1, "length": 3}]}
+    assert info["timeline"] == {"cursor": 2, "length": 2, "branches": [{"id": 1, "fork_at": 1, "length": 3}],
+                                "start": 0}
     live = client.get(f"/api/sessions/{s['id']}/state").json()
     assert live == replay(parse_scenario(client.get(f"/api/sessions/{s['id']}/scenario").json()))["state"]
     send(ws, type="branch", id=3, action="switch", branch=1)
