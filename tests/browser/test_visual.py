@@ -127,14 +127,15 @@ def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
 
 
 # Loaded on first use (the export and present dialogs), never with the page itself.
-LAZY = ("js/export/", "js/qr.js")
+LAZY = ("js/export/", "js/qr.js", "js/share.js", "js/toursmenu.js", "js/seedview.js")
 
 
 def test_static_assets_stay_small() -> None:
     files = [p for p in (ROOT / "static").rglob("*") if p.is_file() and "tests" not in p.relative_to(ROOT).parts]
     lazy = [p for p in files if p.relative_to(ROOT / "static").as_posix().startswith(LAZY)]
     loaded = sum(p.stat().st_size for p in files if p not in lazy)
-    assert loaded < 300 * 1024, f"the page loads {loaded / 1024:.0f} KiB of static assets"
+    # 320 KiB since issue 9: the full event log, the projector, embed and phone layouts, the explainer.
+    assert loaded < 320 * 1024, f"the page loads {loaded / 1024:.0f} KiB of static assets"
     total = loaded + sum(p.stat().st_size for p in lazy)
     assert total < 400 * 1024, f"static assets are {total / 1024:.0f} KiB in all"
     # No network beyond the server: no absolute URLs to elsewhere.
