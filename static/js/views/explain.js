@@ -13,7 +13,14 @@ export class ExplainView {
   }
 
   render() {
-    const { store, tour, events, timeline } = this.ctx;
+    const { store, tour, events, timeline, ui } = this.ctx;
+    // Under a workload, a few times a second is as fast as anyone reads.
+    const t = performance.now();
+    if (ui.busy && t - (this.at ?? 0) < 400) {
+      this.timer ??= setTimeout(() => { this.timer = null; this.ctx.invalidate({ events: true }); }, 400);
+      return;
+    }
+    this.at = t;
     if (!store.loaded || tour.active()) { setHTML(this.el, ""); return; }
     const evs = events.last(400);
     let i = evs.length - 1;
@@ -29,6 +36,8 @@ export class ExplainView {
           ? `, last: <span class="mono">${esc(key.text)}</span>` : ""}` : "");
     }
     const past = timeline.cursor < timeline.length ? ` (looking at step ${num(timeline.cursor)} of ${num(timeline.length)})` : "";
-    setHTML(this.el, `<span><b>just now${past}</b>${now}</span><span><b>next (S)</b>${esc(nextStep(store))}</span>`);
+    const next = esc(nextStep(store));
+    setHTML(this.el, `<span title="${esc(now.replace(/<[^>]+>/g, ""))}"><b>just now${past}</b>${now}</span>` +
+      `<span title="${next}"><b>next (S)</b>${next}</span>`);
   }
 }
