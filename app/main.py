@@ -159,7 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         address = client_address(request)
         manager.check_room(address)  # before reading a byte of the body
         body, size = await json_request(request)
-        if body is not None and not isinstance(body, dict):
+        if size and not isinstance(body, dict):
             return error_response(422, "invalid", f"the body must be a JSON object, not {type(body).__name__}",
                                   "body")
         if size <= SMALL_BODY:

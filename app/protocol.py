@@ -29,6 +29,8 @@ class _Msg(BaseModel):
 
 
 class _Request(_Msg):
+    # No coercion: "7" is not an id, "1" not an order, 1 not true.  A wrong type anywhere is refused.
+    model_config = ConfigDict(strict=True)
     id: int | None = Field(None, ge=0, le=2**53, description="Echoed in the reply; pick a new one per request.")
 
 

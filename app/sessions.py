@@ -669,10 +669,14 @@ class SessionManager:
         unknown = sorted(str(k) for k in body if k not in ("preset", "scenario"))
         if unknown:
             raise InvalidInput(f"unknown field {unknown[0][:40]!r}; give preset or scenario", unknown[0][:100])
+        if "scenario" in body and "preset" in body:
+            raise InvalidInput("give a scenario or a preset, not both", "preset")
         scenario_doc = body.get("scenario")
         preset_name = body.get("preset")
-        if scenario_doc is not None and preset_name is not None:
-            raise InvalidInput("give a scenario or a preset, not both", "preset")
+        if "scenario" in body and not isinstance(scenario_doc, dict):
+            raise InvalidInput("must be a hinting-scenario/1 object", "scenario")
+        if "preset" in body and (not isinstance(preset_name, str) or not preset_name):
+            raise InvalidInput("must be a preset's name (GET /api/presets lists them)", "preset")
         if scenario_doc is not None:
             try:
                 scenario = parse_scenario(scenario_doc, max_pages=self.settings.max_pages,
@@ -683,8 +687,6 @@ class SessionManager:
             check_names(scenario, self.settings)
             return scenario, None
         name = preset_name or DEFAULT_PRESET
-        if not isinstance(name, str):
-            raise InvalidInput("must be a preset name", "preset")
         preset = get_preset(name)
         if preset is None:
             raise InvalidInput(f"unknown preset {name[:40]!r}", "preset")
