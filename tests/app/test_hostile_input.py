@@ -366,3 +366,80 @@ def test_merged_clock_advances_are_split_at_the_format_limit(client: TestClient)
     doc = client.get(f"/api/sessions/{s['id']}/scenario").json()
     assert client.post("/api/sessions", json={"scenario": doc}).status_code == 201
     assert replay(parse_scenario(doc))["state"] == client.get(f"/api/sessions/{s['id']}/state").json()
+
+
+# --- bounded cost per user -------------------------------------------------------------------
+
+
+def test_identity_changes_reach_only_the_owner_and_are_coalesced() -> None:
+    with make_client(info_interval_ms=200) as c:
+        s = new_session(c)
+        owner = open_ws(c, s, s["control_token"])
+        viewers = [open_ws(c, s) for _ in range(3)]
+        time.sleep(0.3)
+        for v in viewers:  # whatever the joins caused
+            v.send_text(json.dumps({"type": "ping", "id": 99}))
+            while recv(v)["type"] != "pong":
+                pass
+        for i in range(20):
+            viewers[0].send_text(json.dumps({"type": "identity", "id": i, "name": f"n{i}", "hand": i % 2 == 0}))
+        for i in range(20):
+            assert answer(viewers[0], i)["ok"]
+        time.sleep(0.5)
+        viewers[1].send_text(json.dumps({"type": "ping", "id": 100}))
+        seen = []
+        while (m := recv(viewers[1]))["type"] != "pong":
+            seen.append(m["type"])
+        assert seen == []  # other viewers hear nothing of it
+        owner.send_text(json.dumps({"type": "ping", "id": 101}))
+        lists = []
+        while (m := recv(owner))["type"] != "pong":
+            if m["type"] == "audience" or (m["type"] == "delta" and m.get("session")):
+                lists.append(m.get("audience") or m["session"]["audience"])
+        assert 1 <= len(lists) <= 4  # 20 changes, a few updates
+        assert any(m["name"] == "n19" for m in lists[-1])
+
+
+def test_connections_per_address_are_limited_cheaply() -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with make_client(max_connections_per_ip=2) as c:
+        s = new_session(c)
+        open_ws(c, s)
+        open_ws(c, s)
+        with pytest.raises(WebSocketDisconnect) as info, c.websocket_connect(s["ws_url"]) as ws:
+            ws.receive_text()
+        assert info.value.code == 1013
+
+
+def test_sessions_nobody_used_make_room_and_an_address_holds_a_bounded_number() -> None:
+    with make_client(max_sessions=3, unused_grace_s=0.0) as c:
+        made = [new_session(c) for _ in range(3)]
+        open_ws(c, made[0])  # used: kept
+        for _ in range(5):  # a flood of unused sessions cannot lock a new user out
+            new_session(c)
+        ids = set(c.app.state.manager.sessions)  # type: ignore[attr-defined]
+        assert made[0]["id"] in ids and len(ids) == 3
+    with make_client(max_sessions_per_ip=2, unused_grace_s=3600.0) as c:
+        new_session(c)
+        new_session(c)
+        r = c.post("/api/sessions", json={"preset": "tiny"})
+        assert r.status_code == 429 and "address" in r.json()["error"]["message"]
+
+
+def test_unused_sessions_expire_sooner_than_used_ones() -> None:
+    with make_client(unused_expiry_s=0.0, idle_expiry_s=3600.0) as c:
+        unused, used = new_session(c), new_session(c)
+        ws = open_ws(c, used)
+        ws.close()
+        time.sleep(0.1)
+        manager = c.app.state.manager  # type: ignore[attr-defined]
+        assert manager.reap() == 1 and unused["id"] not in manager.sessions and used["id"] in manager.sessions
+
+
+def test_steps_endpoint_serves_ranges(client: TestClient) -> None:
+    s = new_session(client, {"preset": "default"})
+    full = client.get(f"/api/sessions/{s['id']}/scenario").json()["steps"]
+    r = client.get(f"/api/sessions/{s['id']}/steps", params={"start": 2, "stop": 5}).json()
+    assert r["steps"] == full[2:5] and r["length"] == len(full) and r["start"] == 2
+    assert client.get(f"/api/sessions/{s['id']}/steps", params={"start": 99}).json()["error"]["field"] == "start"
