@@ -80,17 +80,21 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def read_json(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
-    """The JSON value in `data`, or Unreadable (code bad_json, too_deep or bad_text)."""
+def _text(data: str | bytes) -> str:
+    """UTF-8 bytes decoded, or text checked for raw lone surrogates (a str can hold them, JSON text cannot)."""
     if isinstance(data, (bytes, bytearray)):
         try:
-            text = bytes(data).decode("utf-8")
+            return bytes(data).decode("utf-8")
         except UnicodeDecodeError as err:
             raise Unreadable("bad_text", f"not UTF-8 text (byte {err.start})") from None
-    else:
-        text = data
-        if _RAW_SURROGATE.search(text):
-            raise Unreadable("bad_text", "the text holds a lone UTF-16 surrogate, which is not text")
+    if _RAW_SURROGATE.search(data):
+        raise Unreadable("bad_text", "the text holds a lone UTF-16 surrogate, which is not text")
+    return data
+
+
+def read_json(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """The JSON value in `data`, or Unreadable (code bad_json, too_deep or bad_text)."""
+    text = _text(data)
     if nesting_depth(text, max_depth) > max_depth:
         raise Unreadable("too_deep", f"arrays and objects nest more than {max_depth} deep")
     try:
@@ -122,13 +126,7 @@ def read_json_in_pieces(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -
     parsed and checked on its own, so the lock changes hands between pieces.
     Same answers as read_json, the same errors.
     """
-    if isinstance(data, (bytes, bytearray)):
-        try:
-            text = bytes(data).decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise Unreadable("bad_text", f"not UTF-8 text (byte {err.start})") from None
-    else:
-        text = data
+    text = _text(data)
     decoder = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
     ws = _WS.match
 

@@ -312,34 +312,6 @@ def _flood_child(url: str, attempts: int, pipe: Any) -> None:
     pipe.send((outcomes, took))
 
 
-def _flood_child(url: str, attempts: int, pipe: Any) -> None:
-    os.nice(19)
-    outcomes: dict[str, int] = {}
-
-    async def run() -> float:
-        opened: list[Any] = []
-
-        async def attempt() -> None:
-            try:
-                w = await asyncio.wait_for(websockets.connect(url, max_size=None), 30)
-                opened.append(w)
-                outcomes["accepted"] = outcomes.get("accepted", 0) + 1
-            except Exception as err:
-                key = type(err).__name__
-                outcomes[key] = outcomes.get(key, 0) + 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(attempt() for _ in range(attempts)))
-        took = time.perf_counter() - t0
-        await asyncio.sleep(0.5)
-        for w in opened:
-            await w.close()
-        return took
-
-    took = asyncio.run(run())
-    pipe.send((outcomes, took))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
