@@ -236,7 +236,7 @@ async def _join(base: str, pid: int, viewers: int) -> None:
 def big_scenario(target_mib: float) -> bytes:
     m = Machine(parse_scenario({"format": "hinting-scenario/1"}).machine)
     wl = Workload(seed=3, live_target=3000)
-    steps = int(target_mib * 2**20 / 62)
+    steps = int(target_mib * 2**20 / 58)
     doc = wl.scenario(m, steps, advance_every=50)
     return json.dumps({"scenario": doc}).encode()
 
