@@ -17,6 +17,7 @@ may read the log as well as controllers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 import weakref
@@ -27,6 +28,7 @@ from fastapi.responses import JSONResponse
 
 from core.eventlog import replay_events, replay_plan
 
+from .errors import LimitError
 from .sessions import Session, SessionManager
 from .settings import Settings
 
@@ -134,9 +136,13 @@ def register(app: FastAPI) -> None:
                 "code": "busy", "field": None,
                 "message": f"this session has replayed its share of steps for the log this minute; "
                            f"try again in {wait:.0f} s"}}, status_code=429, headers={"Retry-After": f"{wait:.0f}"})
-        found = await asyncio.to_thread(
-            replay_events, checkpoint, steps, base, served, cap=settings.max_log_events,
-            kinds=kinds, not_kinds=not_kinds or (), anomalies_only=anomalies)
+        job = functools.partial(replay_events, checkpoint, steps, base, served, cap=settings.max_log_events,
+                                kinds=kinds, not_kinds=not_kinds or (), anomalies_only=anomalies)
+        heavy = getattr(app.state, "heavy", None)  # the server's worker threads for big jobs, when it has them
+        try:
+            found = await (heavy.run(job) if heavy is not None else asyncio.to_thread(job))
+        except LimitError as err:
+            return _error(429 if err.code == "busy" else 422, err.code, err.message, err.field)
         return {
             "from": served,
             "to": stop,

@@ -1,8 +1,8 @@
-"""This machine's addresses on its networks, for links a phone in the room can open.
+"""This machine's addresses on its local networks, for links others in the room can open.
 
-Read from the interfaces themselves (Linux ioctls), so nothing is sent on
-the network and no name is resolved; elsewhere, the address the system would
-use to reach a documentation address (a UDP socket's connect sends nothing).
+Read from the kernel (an ioctl per interface for IPv4, /proc/net/if_inet6 for
+IPv6), never by resolving the host name: that could send a DNS query, and a
+conference laptop's resolver may be slow or absent.  Standard library only.
 """
 
 from __future__ import annotations
@@ -11,58 +11,46 @@ import contextlib
 import ipaddress
 import socket
 import struct
-import sys
+from pathlib import Path
 
-SIOCGIFFLAGS = 0x8913
-SIOCGIFADDR = 0x8915
-IFF_UP = 0x1
-IFF_LOOPBACK = 0x8
-# Interfaces a phone on the same Wi-Fi or wire is likely to reach, listed first.
-PHYSICAL = ("wl", "en", "eth")
+SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
 
 
-def _ioctl(sock: socket.socket, request: int, name: str) -> bytes | None:
-    import fcntl
-
+def _ipv4(name: str) -> str | None:
     try:
-        return fcntl.ioctl(sock.fileno(), request, struct.pack("256s", name.encode()[:15]))
-    except OSError:
+        import fcntl
+    except ImportError:  # not a Unix
         return None
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            packed = fcntl.ioctl(s.fileno(), SIOCGIFADDR, struct.pack("256s", name.encode()[:15]))
+        except OSError:
+            return None  # no IPv4 address on this interface
+    return socket.inet_ntoa(packed[20:24])
 
 
-def _linux() -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        for _, name in socket.if_nameindex():
-            flags = _ioctl(sock, SIOCGIFFLAGS, name)
-            if flags is None:
+def _ipv6() -> list[tuple[int, str]]:
+    """(interface index, address) of global-scope IPv6 addresses."""
+    out = []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/net/if_inet6").read_text().splitlines():
+            parts = line.split()
+            if len(parts) < 6 or parts[3] != "00":  # scope 00: global (not link-local, not loopback)
                 continue
-            bits = struct.unpack("H", flags[16:18])[0]
-            if not bits & IFF_UP or bits & IFF_LOOPBACK:
-                continue
-            addr = _ioctl(sock, SIOCGIFADDR, name)
-            if addr is not None:
-                out.append((name, socket.inet_ntoa(addr[20:24])))
+            out.append((int(parts[1], 16), str(ipaddress.IPv6Address(bytes.fromhex(parts[0])))))
     return out
-
-
-def _fallback() -> list[tuple[str, str]]:
-    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing address
-        return [("", sock.getsockname()[0])]
-    return []
 
 
 def lan_addresses() -> list[str]:
-    """Non-loopback IPv4 addresses of the interfaces that are up, likeliest first, each once."""
-    found = _linux() if sys.platform.startswith("linux") else []
-    if not found:
-        found = _fallback()
-    order = sorted(range(len(found)), key=lambda i: (0 if found[i][0].startswith(PHYSICAL) else 1, i))
-    out: list[str] = []
-    for addr in (found[i][1] for i in order):
-        ip = ipaddress.ip_address(addr)
-        if ip.is_loopback or ip.is_link_local or ip.is_unspecified or addr in out:
-            continue
-        out.append(addr)
-    return out
+    """Non-loopback addresses of this machine's interfaces: IPv4 first, in interface order."""
+    try:
+        interfaces = socket.if_nameindex()
+    except OSError:
+        return []
+    v4: list[str] = []
+    for _, name in sorted(interfaces):
+        addr = _ipv4(name)
+        if addr and not ipaddress.IPv4Address(addr).is_loopback and addr not in v4:
+            v4.append(addr)
+    v6 = [a for _, a in sorted(_ipv6()) if not ipaddress.IPv6Address(a).is_loopback]
+    return v4 + [a for i, a in enumerate(v6) if a not in v6[:i]]

@@ -26,6 +26,11 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
+def url_of(address: str, port: int) -> str:
+    """http://192.168.1.5:8000, http://[fd00::2]:8000."""
+    return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"
+
+
 def register(app: FastAPI) -> None:
     settings: Settings = app.state.settings
 
@@ -47,7 +52,7 @@ def register(app: FastAPI) -> None:
             "port": port,
             "loopback_only": _is_loopback(settings.host),
             "addresses": addresses,
-            "lan_urls": [f"http://{a}:{port}" for a in reachable],
+            "lan_urls": [url_of(a, port) for a in reachable],
             "why_none": why,
             "seed_file": bool(settings.seed_file),
         }

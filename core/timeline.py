@@ -21,6 +21,7 @@ from typing import Any
 from .machine import Machine
 from .scenario import Scenario
 
+NOTHING_TO_UNDO = "nothing to undo: no step since the session's start changed anything"
 CHECKPOINT_EVERY = 200
 MAX_CHECKPOINTS = 48
 
@@ -128,6 +129,14 @@ class Timeline:
         self.cursor = position
         return position - base
 
+    def undo_target(self) -> int | None:
+        """The step undo would take back: the last one before the cursor, past the session's start, that was not
+        refused; None if there is none."""
+        target = self.cursor - 1
+        while target >= self.floor and not self.results[target].get("ok", True):
+            target -= 1
+        return target if target >= self.floor else None
+
     def undo(self) -> dict[str, Any]:
         """Take back the last step before the cursor that changed something, and forget everything after it.
 
@@ -135,11 +144,9 @@ class Timeline:
         go with the step before them.  The scenario's own steps (a preset's
         setup) are never taken back.
         """
-        target = self.cursor - 1
-        while target >= self.floor and not self.results[target].get("ok", True):
-            target -= 1
-        if target < self.floor:
-            raise ValueError("nothing to undo: no step since the session's start changed anything")
+        target = self.undo_target()
+        if target is None:
+            raise ValueError(NOTHING_TO_UNDO)
         undone = self.history[target]
         self.travel(target)
         del self.history[target:]

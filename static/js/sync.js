@@ -120,7 +120,7 @@ export class Sync {
     if (ctx.timeline.cursor < ctx.timeline.length && ctx.timeline.cursor !== was.cursor) {
       events.travelled(ctx.timeline.cursor, ctx.timeline.length);
     }
-    ctx.hist.record(msg.steps);
+    ctx.hist.record(msg.steps, msg.history_length); // fetches what running deltas left out
     if (ctx.timeline.cursor !== was.cursor || ctx.timeline.length !== was.length || tl) this.frames.invalidate({ timeline: true });
     if (msg.session) {
       ctx.session = msg.session;

@@ -214,7 +214,8 @@ def test_server_info_offers_lan_links_or_says_why_not(client: TestClient) -> Non
     assert ("HOST=0.0.0.0" in info["why_none"]) if addrs else ("no network address" in info["why_none"])
     with make_client(host="0.0.0.0") as c:
         info = c.get("/api/server").json()
-        assert info["lan_urls"] == [f"http://{a}:{info['port']}" for a in addrs]
+        assert info["lan_urls"] == [f"http://[{a}]:{info['port']}" if ":" in a else f"http://{a}:{info['port']}"
+                                    for a in addrs]
         assert info["why_none"] == ("" if addrs else info["why_none"])
 
 

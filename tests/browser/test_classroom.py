@@ -36,14 +36,16 @@ MEASURE_JS = """() => {
   const vis = (el) => { if (!el || !el.getClientRects().length) return false;
     const cs = getComputedStyle(el); return cs.visibility !== 'hidden' && cs.display !== 'none'; };
   const box = (el) => { const r = el.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; };
-  const panels = [...document.querySelectorAll('section.panel')].filter(vis).map((el) => ({id: el.dataset.testid, ...box(el)}))
+  const panels = [...document.querySelectorAll('section.panel')].filter(vis)
+    .map((el) => ({id: el.dataset.testid, ...box(el)}))
     .filter((p) => p.w > 0 && p.h > 0);
   const zone = window.hintingLab.ui.zone;
   const fz = document.querySelector(`.fa-zone[data-zone="${zone}"]`);
   const maxOrder = window.hintingLab.store.config.max_order;
   const rows = [];
   for (let o = 0; o < maxOrder; o++) {
-    const els = [...fz.querySelectorAll(`[data-testid=order-row]`)].filter((el) => el.dataset.orders.split(' ').includes(String(o)) && vis(el));
+    const els = [...fz.querySelectorAll(`[data-testid=order-row]`)]
+      .filter((el) => el.dataset.orders.split(' ').includes(String(o)) && vis(el));
     const el = els[0];
     if (!el) { rows.push({order: o, shown: false}); continue; }
     el.scrollIntoView({block: 'nearest', inline: 'nearest'});
@@ -51,7 +53,8 @@ MEASURE_JS = """() => {
     const cx = r.x + Math.min(r.width / 2, 20), cy = r.y + r.height / 2;
     const hit = document.elementFromPoint(cx, cy);
     const inView = r.y >= 0 && r.bottom <= innerHeight + 0.5 && r.x >= 0 && r.right <= innerWidth + 0.5;
-    rows.push({order: o, shown: true, folded: el.classList.contains('fa-fold'), hit: !!hit && (el === hit || el.contains(hit)),
+    rows.push({order: o, shown: true, folded: el.classList.contains('fa-fold'),
+      hit: !!hit && (el === hit || el.contains(hit)),
       inView, y: r.y, h: r.height, what: hit ? hit.className || hit.tagName : null});
   }
   window.scrollTo(0, 0);
@@ -62,9 +65,12 @@ MEASURE_JS = """() => {
     if (!own) continue;
     const f = parseFloat(getComputedStyle(el).fontSize);
     if (f < minFont) minFont = f;
-    if (f < 15 && small.length < 8) small.push(`${el.tagName}.${el.className}: ${f}px "${el.textContent.trim().slice(0, 30)}"`);
+    if (f < 15 && small.length < 8) {
+      small.push(`${el.tagName}.${el.className}: ${f}px "${el.textContent.trim().slice(0, 30)}"`);
+    }
   }
-  return {panels, rows, minFont, small, scrollW: document.scrollingElement.scrollWidth, scrollH: document.scrollingElement.scrollHeight,
+  const se = document.scrollingElement;
+  return {panels, rows, minFont, small, scrollW: se.scrollWidth, scrollH: se.scrollHeight,
     vw: innerWidth, vh: innerHeight};
 }"""
 
@@ -87,7 +93,8 @@ def check_layout(m: dict[str, Any], *, projector: bool = False, fit_screen: bool
     assert m["scrollW"] <= m["vw"], f"the page scrolls sideways ({m['scrollW']} > {m['vw']})"
     if fit_screen:
         assert m["scrollH"] <= m["vh"] + 1, f"the page scrolls ({m['scrollH']} > {m['vh']})"
-        assert all(p["y"] + p["h"] <= m["vh"] + 1 for p in m["panels"]), [p for p in m["panels"] if p["y"] + p["h"] > m["vh"] + 1]
+        below = [p for p in m["panels"] if p["y"] + p["h"] > m["vh"] + 1]
+        assert not below, below
     if projector:
         assert m["minFont"] >= 15, m["small"]
 
@@ -99,12 +106,13 @@ def shot(page: Page, name: str, full: bool = False) -> None:
 
 def settle(page: Page) -> None:
     """Layout settles (fonts, folding, the map's size) within a few frames."""
-    page.wait_for_function("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+    page.wait_for_function("() => new Promise((r) => requestAnimationFrame(() => "
+                           "requestAnimationFrame(() => r(true))))")
     page.wait_for_timeout(300)
 
 
 def open_as_controller(browser: Browser, server: LabServer, preset: str, w: int, h: int, query: str = "") -> Page:
-    ctx, page, s = controller_page(browser, server, {"preset": preset}, {"width": w, "height": h})
+    _ctx, page, s = controller_page(browser, server, {"preset": preset}, {"width": w, "height": h})
     page.goto(f"{server.url}/s/{s['id']}{query}")
     page.wait_for_function(READY_JS, polling="raf", timeout=15_000)
     return page
@@ -116,7 +124,8 @@ def test_laptop_1600x1000(browser: Browser, server: LabServer) -> None:
         page.keyboard.press("h")
         for _ in range(3):
             page.keyboard.press("s")
-        expect(page.locator('[data-testid="zone"][data-zone="DMA32"] [data-testid="work"]')).to_have_attribute("data-work", "react")
+        work = page.locator('[data-testid="zone"][data-zone="DMA32"] [data-testid="work"]')
+        expect(work).to_have_attribute("data-work", "react")
         settle(page)
         m = page.evaluate(MEASURE_JS)
         check_layout(m)
@@ -125,15 +134,18 @@ def test_laptop_1600x1000(browser: Browser, server: LabServer) -> None:
         flags = page.evaluate("""() => [...document.querySelectorAll('.fa-zone:not([hidden]) .bnd .flag')].map((f) => {
           const cs = getComputedStyle(f); return [parseFloat(cs.fontSize), cs.color, +cs.fontWeight]; })""")
         assert flags and all(f[0] >= 11 and f[2] >= 700 for f in flags), flags
-        hinted = page.evaluate("""() => { const b = document.querySelector('.fa-zone:not([hidden]) .blk[data-hinted=true]');
-          const cs = getComputedStyle(b); return [+cs.fontWeight, parseFloat(cs.fontSize), cs.paintOrder, parseFloat(cs.webkitTextStrokeWidth)]; }""")
+        hinted = page.evaluate("""() => {
+          const b = document.querySelector('.fa-zone:not([hidden]) .blk[data-hinted=true]');
+          const cs = getComputedStyle(b);
+          return [+cs.fontWeight, parseFloat(cs.fontSize), cs.paintOrder, parseFloat(cs.webkitTextStrokeWidth)]; }""")
         assert hinted[0] >= 800 and hinted[1] >= 12 and hinted[2].startswith("stroke") and hinted[3] > 0, hinted
         shot(page, "1600x1000")
     finally:
         page.context.close()
 
 
-@pytest.mark.parametrize(("preset", "w", "h"), [("default", 1280, 720), ("two-zones-4gib", 1280, 720), ("default", 1920, 1080)])
+@pytest.mark.parametrize(("preset", "w", "h"),
+                         [("default", 1280, 720), ("two-zones-4gib", 1280, 720), ("default", 1920, 1080)])
 def test_projector_fits(browser: Browser, server: LabServer, preset: str, w: int, h: int) -> None:
     page = open_as_controller(browser, server, preset, w, h, "?projector=1&theme=light")
     try:
@@ -142,13 +154,16 @@ def test_projector_fits(browser: Browser, server: LabServer, preset: str, w: int
         expect(head.get_by_test_id("due").locator(".bar")).to_be_visible()
         expect(head.get_by_test_id("zone-config")).to_be_visible()
         cfg = get_json(server, f"/api/sessions/{sid(page)}/state")["config"]["hinting"]
-        expect(head.get_by_test_id("zone-config")).to_contain_text(f"{cfg['hwm']} · {cfg['min_order']} · {cfg['capacity']}")
+        want = f"{cfg['hwm']} · {cfg['min_order']} · {cfg['capacity']}"
+        expect(head.get_by_test_id("zone-config")).to_contain_text(want)
         settle(page)
         m = page.evaluate(MEASURE_JS)
         check_layout(m, projector=True)
         # The last three events, each in full view.
-        seen = page.evaluate("""() => [...document.querySelectorAll('#ev-rows > .ev')].filter((r) => r.getClientRects().length)
-          .map((r) => { const b = r.getBoundingClientRect(); const hit = document.elementFromPoint(b.x + 10, b.y + b.height / 2);
+        seen = page.evaluate("""() => [...document.querySelectorAll('#ev-rows > .ev')]
+          .filter((r) => r.getClientRects().length)
+          .map((r) => { const b = r.getBoundingClientRect();
+            const hit = document.elementFromPoint(b.x + 10, b.y + b.height / 2);
             const box = document.getElementById('ev-list').getBoundingClientRect();
             return r.contains(hit) && b.top >= box.top - 1 && b.bottom <= box.bottom + 1; })""")
         assert len(seen) == 3 and all(seen), seen
@@ -172,7 +187,8 @@ def test_embed_in_a_slide(browser: Browser, server: LabServer, w: int, h: int) -
                          f'height="{h}" style="border:0"></iframe></body>')
         frame = embed_frame(page)
         # from=3: it starts at the tour's third step and counts the tour's 9 steps, whatever the history holds.
-        frame.wait_for_function("() => /^tour step [3-9] \\/ 9$/.test(document.querySelector('[data-testid=embed-step]').textContent)",
+        frame.wait_for_function("() => /^tour step [3-9] \\/ 9$/"
+                                ".test(document.querySelector('[data-testid=embed-step]').textContent)",
                                 timeout=15_000)
         totals = set()
         for _ in range(6):
@@ -190,8 +206,10 @@ def test_embed_in_a_slide(browser: Browser, server: LabServer, w: int, h: int) -
 
 
 def test_phone_audience(browser: Browser, server: LabServer) -> None:
-    ctx, presenter, s = controller_page(browser, server, {"preset": "tour-boundary-climbs"}, {"width": 1280, "height": 720})
-    phone_ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    ctx, presenter, s = controller_page(browser, server, {"preset": "tour-boundary-climbs"},
+                                        {"width": 1280, "height": 720})
+    phone_ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                    has_touch=True)
     try:
         presenter.goto(f"{server.url}/s/{s['id']}")
         presenter.wait_for_function(READY_JS, polling="raf", timeout=15_000)
@@ -217,11 +235,13 @@ def test_phone_audience(browser: Browser, server: LabServer) -> None:
         assert cols == ["Movable"], cols
         # No control a watcher cannot use; one big Raise hand.
         disabled = phone.evaluate("""() => [...document.querySelectorAll('button, select, input')]
-          .filter((e) => e.getClientRects().length && e.disabled).map((e) => e.id || e.dataset.testid || e.textContent)""")
+          .filter((e) => e.getClientRects().length && e.disabled)
+          .map((e) => e.id || e.dataset.testid || e.textContent)""")
         assert disabled == [], disabled
         hand = phone.get_by_test_id("raise-hand").bounding_box()
         assert hand and hand["width"] >= 300 and hand["height"] >= 44
-        blocks = phone.evaluate("""() => [...document.querySelectorAll('.fa-zone:not([hidden]) .blk')].map((b) => b.offsetWidth)""")
+        blocks = phone.evaluate("""() => [...document.querySelectorAll('.fa-zone:not([hidden]) .blk')]
+          .map((b) => b.offsetWidth)""")
         assert blocks and min(blocks) >= 44, blocks
         shot(phone, "phone-390x844")
         shot(phone, "phone-390x844-full", full=True)
@@ -279,7 +299,8 @@ def test_a_run_loses_no_event(page: Page, server: LabServer) -> None:
 def test_the_running_clock_is_one_updating_row(page: Page, server: LabServer) -> None:
     open_lab(page, server, "tiny")
     page.get_by_test_id("clock-toggle").click()
-    page.wait_for_function("() => +document.getElementById('vtime').textContent.replace(/,/g, '') > 300", timeout=10_000)
+    page.wait_for_function("() => +document.getElementById('vtime').textContent.replace(/,/g, '') > 300",
+                           timeout=10_000)
     page.get_by_test_id("clock-toggle").click()
     expect(page.get_by_test_id("clock-toggle")).to_have_attribute("data-running", "false")
     page.wait_for_function("() => window.hintingLab.events.missingFrom === null")

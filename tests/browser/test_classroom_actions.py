@@ -123,7 +123,8 @@ def test_the_qr_code_is_one_a_phone_can_use(browser: Browser, server: LabServer)
             return
         first = page.get_by_test_id("present-lan-url").first
         expect(first).to_be_checked()
-        expect(page.get_by_test_id("present-url")).to_have_text(re.compile(rf"^http://{re.escape(lan[0])}:{everywhere.port}/s/"))
+        link = re.compile(rf"^http://{re.escape(lan[0])}:{everywhere.port}/s/")
+        expect(page.get_by_test_id("present-url")).to_have_text(link)
         expect(page.get_by_test_id("present-qr").locator("svg")).to_have_count(1)
         shot(page, "classroom-qr-lan")
     finally:
@@ -165,7 +166,8 @@ def test_seed_line_references_open_the_patch(browser: Browser, server: LabServer
         with_seed.stop()
 
 
-def test_hands_show_on_the_projector_and_notes_opened_by_hand_drive_the_talk(browser: Browser, server: LabServer) -> None:
+def test_hands_show_on_the_projector_and_notes_opened_by_hand_drive_the_talk(browser: Browser,
+                                                                             server: LabServer) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     watcher_ctx = browser.new_context(viewport={"width": 390, "height": 844})
     try:
@@ -194,7 +196,8 @@ def test_hands_show_on_the_projector_and_notes_opened_by_hand_drive_the_talk(bro
 def test_quiet_events_are_hidden_until_asked_for(page: Page, server: LabServer) -> None:
     open_lab(page, server)
     page.evaluate("""() => { const ev = window.hintingLab.events;
-      ev.push([{seq: 9001, t_ms: 0, step: 0, kind: 'notify', fn: 'page_hinting_notify_free', text: 'did nothing, because: a test',
+      ev.push([{seq: 9001, t_ms: 0, step: 0, kind: 'notify', fn: 'page_hinting_notify_free',
+                text: 'did nothing, because: a test',
                 quiet: true, lists: [], blocks: []}], 0);
       ev.rebuild = true; window.hintingLab.ctx.invalidate({events: true}); }""")
     quiet = page.get_by_test_id("event-filter-quiet")
