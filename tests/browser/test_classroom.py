@@ -122,10 +122,10 @@ def test_laptop_1600x1000(browser: Browser, server: LabServer) -> None:
     page = open_as_controller(browser, server, "default", 1600, 1000, "?projector=0&theme=light")
     try:
         page.keyboard.press("h")
-        for _ in range(3):
-            page.keyboard.press("s")
         work = page.locator('[data-testid="zone"][data-zone="DMA32"] [data-testid="work"]')
-        expect(work).to_have_attribute("data-work", "react")
+        for phase in ("react", "drain", "react"):  # fill, react, drain (and the next fill)
+            page.keyboard.press("s")
+            expect(work).to_have_attribute("data-work", phase)
         settle(page)
         m = page.evaluate(MEASURE_JS)
         check_layout(m)

@@ -111,8 +111,11 @@ def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
         elided = int(o10.get_by_test_id("elided").get_attribute("data-count") or 0)
         assert shown + elided == count
         # Nothing in a cell runs past its edge.
-        assert page.evaluate("""() => [...document.querySelectorAll('[data-testid=free-list]')]
-            .filter(el => !el.hidden && el.offsetParent).every(el => el.scrollWidth <= el.clientWidth + 1)""")
+        over = page.evaluate("""() => [...document.querySelectorAll('[data-testid=free-list]')]
+            .filter(el => !el.hidden && el.offsetParent && el.scrollWidth > el.clientWidth + 1)
+            .map(el => [el.dataset.order, el.dataset.migratetype, el.scrollWidth, el.clientWidth,
+                        [...el.children].map(c => c.className + ':' + c.offsetWidth).join(' ')])""")
+        assert not over, over
         shot(page, "one-gib-1600x1000")
         # The wheel zooms the map into the allocated end of the zone.
         for step in (2, 4, 8, 16):

@@ -122,7 +122,10 @@ export class FreeAreaView {
     const nprobe = document.createElement("span");
     nprobe.className = "elided";
     nprobe.textContent = "…888…";
-    for (const p of [probe, eprobe, nprobe]) {
+    const sprobe = document.createElement("span");
+    sprobe.className = "stale-flag";
+    sprobe.textContent = `▲ stale → ${probe.textContent}`;
+    for (const p of [probe, eprobe, nprobe, sprobe]) {
       p.style.visibility = "hidden";
       p.style.position = "absolute";
       host?.appendChild(p);
@@ -131,7 +134,8 @@ export class FreeAreaView {
     const gap = 4;
     this.elidedCost = ((eprobe.offsetWidth || chip) + gap) / (chip + gap);
     this.narrowElidedCost = ((nprobe.offsetWidth || chip) + gap) / (chip + gap);
-    for (const p of [probe, eprobe, nprobe]) p.remove();
+    this.staleCost = ((sprobe.offsetWidth || 3 * chip) + 2 * gap + 6) / (chip + gap);
+    for (const p of [probe, eprobe, nprobe, sprobe]) p.remove();
     let changed = force;
     for (const mt of MIGRATETYPES) {
       const cell = zel.querySelector(`.fl[data-migratetype="${mt}"]`);
@@ -241,7 +245,11 @@ export class FreeAreaView {
     const cellKey = `${z.name}|${key}`;
     const hl = ui.highlight;
     const expanded = ui.expanded.has(cellKey);
-    const budget = expanded ? MAX_EXPANDED : (this.budgets.get(`${ui.zone}|${mt}`) ?? 8);
+    // A stale marker's flag sits in the row: the blocks get the room that is left.
+    const b = this.ctx.store.boundary(order, mt);
+    const stale = !!b?.stale && b.zone === z.name;
+    const budget = expanded ? MAX_EXPANDED
+      : Math.max(3, (this.budgets.get(`${ui.zone}|${mt}`) ?? 8) - (stale ? this.staleCost ?? 3 : 0));
     const narrow = budget < 5;
     const m = cellModel(this.ctx.store, z, order, mt, {
       budget, focus: hl.pfns, elidedCost: narrow ? (this.narrowElidedCost ?? 1.2) : (this.elidedCost ?? 2),
@@ -257,7 +265,8 @@ export class FreeAreaView {
         : `boundary[${order}][${mt}] → ${target === "head" ? "list head" : target}${mk.active ? "" : " (ACTIVE is off: not followed)"}`;
       return `<span class="bnd ${mk.kind === "block" ? "" : mk.kind}${moved ? " moved" : ""}" data-testid="boundary" ` +
         `data-target="${target}" data-active="${mk.active}"${mk.kind === "stale" ? ' data-stale="true"' : ""} title="${title}">` +
-        `<span class="flag">${mk.kind === "stale" ? "▲ " : ""}${esc(markerLabel(mk))}</span></span>`;
+        (mk.kind === "stale" ? `</span><span class="stale-flag">▲ ${esc(markerLabel(mk))}</span>`
+          : `<span class="flag">${esc(markerLabel(mk))}</span></span>`);
     };
     const parts = [];
     for (const s of m.segs) {
