@@ -117,3 +117,14 @@ def replay_events(
         d["seq"] = rank
         out.events.append(d)
     return out
+
+
+def all_events(scenario: Any) -> list[dict[str, Any]]:
+    """Every event of a scenario, replayed from its first step with no checkpoint: what any range must agree with."""
+    machine = scenario.machine_instance(record_events=True)
+    decoder = EventDecoder(machine)
+    out: list[dict[str, Any]] = []
+    for step in scenario.steps:
+        machine.apply_parsed(step)
+        out.extend(decoder.decode(machine.take_raw_events()))
+    return out

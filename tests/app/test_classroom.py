@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -10,22 +9,12 @@ from fastapi.testclient import TestClient
 
 from app.lan import lan_addresses
 from app.presets import get_preset
-from core import EventDecoder, Machine, decode_all, parse_scenario
-from core.eventlog import replay_events, replay_plan
+from core import decode_all, parse_scenario
+from core.eventlog import all_events, replay_events, replay_plan
 from core.timeline import Timeline
-from tests.app.conftest import make_client, new_session, open_ws, recv
+from tests.app.conftest import make_client, new_session, open_ws
+from tests.app.test_time_travel_and_presenting import result, send
 from tests.conftest import SEED_FILE
-
-
-def send(ws: Any, **msg: Any) -> None:
-    ws.send_text(json.dumps(msg))
-
-
-def result(ws: Any, rid: int) -> dict[str, Any]:
-    while True:
-        msg = recv(ws)
-        if msg["type"] == "result" and msg["id"] == rid:
-            return msg
 
 
 def do(ws: Any, rid: int, **step: Any) -> dict[str, Any]:
@@ -52,14 +41,7 @@ def churn(ws: Any, n: int, start_id: int = 1000) -> None:
 
 def full_replay_events(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Every event of the scenario, from a machine replayed from scratch (no checkpoint involved)."""
-    scenario = parse_scenario(doc)
-    m = Machine(scenario.machine, scenario.hinting, record_events=True)
-    decoder = EventDecoder(m)
-    out = []
-    for step in scenario.steps:
-        m.apply_parsed(step)
-        out.extend(decoder.decode(m.take_raw_events()))
-    return out
+    return all_events(parse_scenario(doc))
 
 
 def strip(evs: list[dict[str, Any]]) -> list[dict[str, Any]]:

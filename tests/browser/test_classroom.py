@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from core import EventDecoder, Machine, parse_scenario
+from core import parse_scenario
+from core.eventlog import all_events
 
 from .conftest import ARTIFACTS, READY_JS, LabServer, controller_page, get_json, open_lab, sid
 
@@ -130,6 +131,11 @@ def test_laptop_1600x1000(browser: Browser, server: LabServer) -> None:
         m = page.evaluate(MEASURE_JS)
         check_layout(m)
         assert not any(r["folded"] for r in m["rows"]), "a laptop shows every order row in full"
+        # The contract: every panel is a section.panel named panel-NAME.
+        names = page.evaluate("() => [...document.querySelectorAll('section.panel')].map((p) => p.dataset.testid)")
+        panels = ("zone", "freearea", "batch", "memmap", "host", "events", "act", "inspector", "tour", "timeline",
+                  "notes")
+        assert sorted(names) == sorted(f"panel-{n}" for n in panels), names
         # Legible: Hinted pfns bold; boundary flags at least 11 px in solid ink.
         flags = page.evaluate("""() => [...document.querySelectorAll('.fa-zone:not([hidden]) .bnd .flag')].map((f) => {
           const cs = getComputedStyle(f); return [parseFloat(cs.fontSize), cs.color, +cs.fontWeight]; })""")
@@ -252,14 +258,7 @@ def test_phone_audience(browser: Browser, server: LabServer) -> None:
 
 def replay_events(server: LabServer, session: str) -> list[dict[str, Any]]:
     """Every event of the session's history, from a machine replayed from scratch here (no server involved)."""
-    scenario = parse_scenario(get_json(server, f"/api/sessions/{session}/scenario"))
-    m = Machine(scenario.machine, scenario.hinting, record_events=True)
-    dec = EventDecoder(m)
-    out = []
-    for step in scenario.steps:
-        m.apply_parsed(step)
-        out.extend(dec.decode(m.take_raw_events()))
-    return out
+    return all_events(parse_scenario(get_json(server, f"/api/sessions/{session}/scenario")))
 
 
 def test_a_run_loses_no_event(page: Page, server: LabServer) -> None:
