@@ -489,6 +489,13 @@ export class EventsView {
       if (more) rows.unshift({ marker: "only the newest rows are drawn: filter or search to find older ones" });
       this.list.replaceChildren(...rows.map((ev) => this._row(ev, false)));
       this._scroll();
+      // After time travel: the position's line in the middle of the log, the steps that led there above it.
+      const mark = this.here && this.list.querySelector(".here-note");
+      if (mark) {
+        const sr = this.scroller.getBoundingClientRect();
+        const mr = mark.getBoundingClientRect();
+        this.scroller.scrollTop += mr.top + mr.height / 2 - (sr.top + sr.height * 0.6);
+      }
     } else if ((this.fresh.length || this.touched) && this.following) {
       if (this.touched) {
         const row = this.list.lastElementChild;
@@ -537,10 +544,10 @@ export class EventsView {
     if (this.following && this.scroller.scrollTop !== 0) this.scroller.scrollTop = 0; // 0 is the bottom (column-reverse)
   }
 
-  /** The last n events (for the projector, the explainer and tests). */
+  /** The last n events that happened (for the projector, the explainer and tests): not the kept future's. */
   last(n) {
     const out = [];
-    for (let i = this.log.length - 1; i >= 0 && out.length < n; i--) if (this.log[i].kind) out.push(this.log[i]);
+    for (let i = this.log.length - 1; i >= 0 && out.length < n; i--) if (this.log[i].kind && !this.log[i].later) out.push(this.log[i]);
     return out.reverse();
   }
 
