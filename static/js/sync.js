@@ -47,6 +47,7 @@ export class Sync {
       events.clear();
       if (!atEnd) events.travelled(tl.cursor, tl.length);
       else if (msg.recent_events?.length) events.push(msg.recent_events, 0);
+      else if (tl.cursor > 0) events.recent(tl.cursor);
     } else if (moved) {
       // Time travel, undo, a branch or a reset rebuilt the machine: the log shows the steps around the position.
       events.travelled(tl.cursor, tl.length);

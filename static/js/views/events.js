@@ -295,6 +295,18 @@ export class EventsView {
     this.rebuild = true;
   }
 
+  /** A session opened at the end of a history (a permalink, a tour's setup): the last steps' events, for context. */
+  async recent(cursor) {
+    const gen = this.gen;
+    const from = Math.max(0, cursor - WINDOW_BEFORE);
+    const r = await this._fetch(from, cursor);
+    if (!r || gen !== this.gen || this.log.some((e) => e.kind)) return; // live events came first: keep them
+    this.log = [...(r.from > 0 ? [{ marker: `steps before ${num(r.from)}`, earlier: r.from }] : []), ...r.events];
+    this.since = r.from;
+    this.rebuild = true;
+    this.ctx.invalidate({ events: true });
+  }
+
   /** Prepend the events of the 50 steps before the earliest held. */
   async loadEarlier() {
     const to = this.since;
