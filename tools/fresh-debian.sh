@@ -17,7 +17,8 @@
 # Usage: tools/fresh-debian.sh [options]
 #   --root DIR     build the root in DIR and keep it; if DIR already holds a
 #                  root made by this script, reuse it (skips debootstrap; the
-#                  clone is made anew, so the test run still starts clean)
+#                  clone is made anew, but what earlier runs installed, such
+#                  as Chromium, stays: only a new root checks a new user's run)
 #   --keep         keep the root (a new temporary directory) after the run
 #   --no-cache     use no download caches (by default .debs and pip wheels
 #                  are cached under $CACHE, default /var/cache/hinting-lab-fresh-debian;
@@ -27,6 +28,9 @@
 #   --shell        after the run, open a shell inside the root
 #   -h, --help     this text
 set -euo pipefail
+# The whole script is one block: bash reads it all before running any of it,
+# so editing the file during a (long) run cannot change what that run does.
+{
 
 die() { echo "fresh-debian: $*" >&2; exit 1; }
 say() { printf '\n== fresh-debian: %s (%s)\n' "$*" "$(date +%T)"; }
@@ -219,3 +223,5 @@ SERVER_PID=""
 
 [ "$SHELL_AFTER" = 1 ] && in_root bash -c 'cd /root/hinting-lab && exec bash -i'
 say "PASSED: make test (${TEST_SECS}s) and make run on a new Debian 12 root, $(( $(date +%s) - START ))s in all"
+exit 0
+}
