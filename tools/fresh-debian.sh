@@ -216,7 +216,8 @@ if [ "$HEALTHY" != 1 ]; then
   exit 1
 fi
 echo "/healthz: $(curl -fsS "http://127.0.0.1:$PORT/healthz")"
-curl -fsS "http://127.0.0.1:$PORT/" | grep -q '<html' || { say "make run FAILED: / did not serve the page"; exit 1; }
+INDEX=$(curl -fsS "http://127.0.0.1:$PORT/" || true)
+[[ $INDEX == *"<html"* ]] || { say "make run FAILED: / did not serve the page"; exit 1; }
 kill -TERM -- "-$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
