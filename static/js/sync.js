@@ -72,7 +72,10 @@ export class Sync {
     if (s?.preset) ctx.ui.linkTour = null;
     ctx.tour.sync(s?.preset || ctx.ui.linkTour || null);
     ctx.present.applySession();
-    ctx.events.runState(!!(s?.clock?.running || s?.workload?.running));
+    const running = !!(s?.clock?.running || s?.workload?.running);
+    ctx.events.runState(running);
+    // Stopped: no more deltas will say the page is no longer busy, so say it now.
+    if (!running && ctx.ui.busy) { ctx.ui.busy = false; document.documentElement.dataset.busy = "false"; }
   }
 
   // Deltas per second: above a few a second the page is "busy" (a workload or a
