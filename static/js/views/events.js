@@ -10,30 +10,15 @@ const MAX_LOG = 4000;
 const MAX_ROWS = 250;
 const FAST_ROWS = 12;
 
-const CAT = {
-  step: "step",
-  alloc: "alloc", alloc_failed: "alloc", rmqueue: "alloc", expand: "alloc", fallback: "alloc", steal: "alloc",
-  free: "free", merge: "free", isolated: "free", place_head: "free", place_tail: "free", move: "free",
-  pageblock: "free", move_pageblock: "free",
-  boundary_add: "bnd", boundary_del: "bnd", populate: "bnd",
-  work_start: "work", work_stop: "work", process_start: "work", process_end: "work", stepping: "work",
-};
-const TAG = {
-  step: "STEP", alloc: "ALLOC", alloc_failed: "NO BLOCK", rmqueue: "RMQUEUE", expand: "SPLIT", fallback: "FALLBACK",
-  steal: "STEAL", free: "FREE", merge: "MERGE", isolated: "NO MERGE", place_head: "HEAD", place_tail: "TAIL",
-  move: "MOVE", pageblock: "PAGEBLOCK", move_pageblock: "PAGEBLOCK", notify: "NOTIFY", request: "REQUEST",
-  pull: "FILL", both_hinted: "FILL", fill_full: "FILL", fill_end: "FILL", react: "REACT", drain: "DRAIN",
-  put_hinted: "PUT", put_merged: "PUT", cycle_start: "CYCLE", cycle_end: "CYCLE", process_start: "WORK",
-  process_end: "WORK", work_start: "WORK", work_stop: "STOP", startup: "STARTUP", shutdown: "SHUTDOWN",
-  clear_hinted: "UNHINT", wasted: "WASTED", boundary_add: "BOUNDARY", boundary_del: "BOUNDARY", populate: "BOUNDARY",
-  stepping: "MODE", anomaly: "ANOMALY",
-};
+// Each event comes with its category and tag (declared once in the core, core/trace.py);
+// the log's filters and colours use short names for three of the categories.
+const SHORT = { hinting: "hint", boundary: "bnd", anomaly: "anom" };
 const FILTERS = [
   ["all", "all"], ["step", "steps"], ["allocfree", "alloc/free"], ["hint", "hinting"], ["bnd", "boundary"],
   ["anom", "▲"],
 ];
 
-export const category = (ev) => (ev.anomaly ? "anom" : CAT[ev.kind] ?? "hint");
+export const category = (ev) => (ev.anomaly ? "anom" : SHORT[ev.category] ?? ev.category ?? "hint");
 
 function matches(ev, filter, text, projector) {
   if (ev.note) return !projector;
@@ -179,7 +164,7 @@ export class EventsView {
     if (ev.anomaly) el.dataset.anomaly = ev.anomaly;
     const src = seedRef(ev);
     const where = ev.fn && ev.kind !== "step" && !ev.text.startsWith(ev.fn) ? `${ev.fn} · ` : "";
-    el.innerHTML = `<span class="t">${ms(ev.t_ms)}</span><span class="tag">${ev.anomaly ? "▲ " : ""}${TAG[ev.kind] ?? esc(ev.kind).toUpperCase()}</span>` +
+    el.innerHTML = `<span class="t">${ms(ev.t_ms)}</span><span class="tag">${ev.anomaly ? "▲ " : ""}${esc(ev.tag ?? ev.kind.toUpperCase())}</span>` +
       `<span class="msg">${esc(ev.text)}${src ? ` <span class="src">· ${esc(where)}${esc(src)}</span>` : ""}</span>`;
     el.ev = ev;
     return el;
