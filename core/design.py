@@ -17,7 +17,8 @@ Everything design-specific goes through one object, the live design, a
   Machine.clone call only these.
 
 A design also runs the steps that are its business: `start()` and `stop()`
-(hinting_start, hinting_stop), and its delayed `work`, which the machine
+(hinting_start, hinting_stop), and its delayed `work` (a workqueue.DelayedWork
+whose function yields the design's stopping points), which the machine
 drives in auto or stepping mode.
 
 Adding a design: docs/designs.md says what to write; designs.py is where it
@@ -66,6 +67,9 @@ class HintingDesign(FreeListHooks, ABC):
         self.clock = clock
         self.host = host
         self.config = config
+        # The design's delayed work item, which the machine drives in auto or stepping mode
+        # (an attribute, not a property: the machine reads it on every advance).
+        self.work: DelayedWork | None = None
 
     # --- configuration ------------------------------------------------------------
 
@@ -88,11 +92,6 @@ class HintingDesign(FreeListHooks, ABC):
     @abstractmethod
     def stop(self) -> None:
         """hinting_stop; a successful no-op when it is off."""
-
-    @property
-    @abstractmethod
-    def work(self) -> DelayedWork | None:
-        """The design's delayed work item (None before the first start)."""
 
     def work_zone(self) -> Zone | None:
         """The zone the work is on while it runs or is stopped."""

@@ -39,13 +39,16 @@ from .mmzone import (
     MIGRATETYPE_NAMES,
     MT_SHIFT,
     ORDER_MASK,
+    SPARE_PAGES_MAX,
     Page,
     PglistData,
     Zone,
     get_pageblock_migratetype,
 )
-from .page_alloc import FPI_NONE, free_one_page, move_pageblock, rmqueue
-from .page_alloc import __free_one_page as _free_one_page  # a plain name: no mangling inside the class
+from .page_alloc import FPI_NONE, free_one_page, move_pageblock
+from .page_alloc import __free_one_page as _free_one_page  # plain names: no mangling inside the class
+from .page_alloc import __rmqueue as _rmqueue
+from .page_alloc import __rmqueue_smallest as _rmqueue_smallest
 from .steps import parse_step
 from .trace import Trace
 from .workqueue import Clock, DelayedWork, run_work, start_work
@@ -132,8 +135,8 @@ class Machine:
         src, dst = self.pgdat, new.pgdat
         mem_map = src.mem_map.copy()  # ints and Nones are shared; Pages are replaced below
         dst.mem_map = mem_map
+        dst.pageblock_mt[:] = src.pageblock_mt
         for zs, zd in zip(src.node_zones, dst.node_zones, strict=True):
-            zd.pageblock_mt[:] = zs.pageblock_mt
             zd.nr_isolate_pageblock = zs.nr_isolate_pageblock
             zd.nr_free_pages = zs.nr_free_pages
             zd.freepage_skew = zs.freepage_skew
@@ -142,7 +145,7 @@ class Machine:
                 area_d.nr_free = area_s.nr_free
                 for head_s, head_d in zip(area_s.free_list, area_d.free_list, strict=True):
                     node = head_s.next
-                    while type(node) is Page:
+                    while node.__class__ is Page:
                         page = Page(node.pfn, node.info)
                         mem_map[page.pfn] = page
                         last = head_d.prev
@@ -207,8 +210,10 @@ class Machine:
 
     def alloc(self, zone: str, order: int, migratetype: str = "Movable", name: str | None = None) -> int:
         """Allocate a block; returns its pfn.  `name` is a scenario's `as`."""
-        z = self.zone(zone)
-        if type(order) is not int or not 0 <= order < self.pgdat.max_order:
+        z = self._zone_by_name.get(zone)
+        if z is None:
+            z = self.zone(zone)  # raises the error naming the zones
+        if order.__class__ is not int or not 0 <= order < self.pgdat.max_order:
             raise InvalidInput(f"must be an integer in 0..{self.pgdat.max_order - 1}, got {order!r}", "order")
         mt = _ALLOC_MT.get(migratetype)
         if mt is None:
@@ -217,16 +222,26 @@ class Machine:
 
     def _alloc(self, z: Zone, order: int, mt: int, name: str | None) -> int:
         """alloc() once its arguments are known to be good."""
-        pfn = rmqueue(z, order, mt)
-        trace = self.pgdat.trace
-        if pfn is None:
-            if name is not None:
-                self._bind(name, _FAILED)
-            if trace is not None:
-                trace.append((ALLOC_FAILED, z.idx, None, order, mt, None))
-            raise NoFreeBlock(
-                f"no free block of order {order} or above for {MIGRATETYPE_NAMES[mt]} in zone {z.name}", "order"
-            )
+        # inline of page_alloc.rmqueue(z, order, mt), its hottest caller
+        page = _rmqueue_smallest(z, order, mt)
+        pgdat = self.pgdat
+        trace = pgdat.trace
+        if page is None:
+            page = _rmqueue(z, order, mt)  # __rmqueue: the fallback and retry
+            if page is None:
+                if name is not None:
+                    self._bind(name, _FAILED)
+                if trace is not None:
+                    trace.append((ALLOC_FAILED, z.idx, None, order, mt, None))
+                raise NoFreeBlock(
+                    f"no free block of order {order} or above for {MIGRATETYPE_NAMES[mt]} in zone {z.name}", "order"
+                )
+        z.nr_free_pages -= 1 << order  # __mod_zone_freepage_state(z, -(1 << order), mt)
+        pfn = page.pfn
+        pgdat.mem_map[pfn] = order | (mt << MT_SHIFT)  # alloc_code: the block is allocated
+        spare = pgdat.spare_pages  # release_page_struct: the Page no longer heads a free block
+        if len(spare) < SPARE_PAGES_MAX:
+            spare.append(page)
         # The guest touches its new block; pages the host dropped fault back in.
         host = self.host
         refaults = 0
@@ -248,16 +263,16 @@ class Machine:
     def free(self, pfn: int, order: int | None = None) -> None:
         """Free an allocated block by its first pfn (and, optionally, its order)."""
         pgdat = self.pgdat
-        if type(pfn) is not int or not 0 <= pfn < pgdat.nr_pages:
+        if pfn.__class__ is not int or not 0 <= pfn < pgdat.nr_pages:
             pfn = self._check_pfn(pfn)  # raises the right error
         entry = pgdat.mem_map[pfn]
-        if type(entry) is not int:
+        if entry.__class__ is not int:
             raise NotAllocated(self._why_not_allocated(pfn, entry), "pfn")
         block_order = entry & ORDER_MASK
         if order is not None and order != block_order:
             raise WrongOrder(f"pfn {pfn} is an allocated block of order {block_order}, not order {order}", "order")
         zone = pgdat.zone_of_block[pfn >> pgdat.block_shift]
-        mt = zone.pageblock_mt[(pfn - zone.zone_start_pfn) >> pgdat.pageblock_order]  # get_pageblock_migratetype
+        mt = pgdat.pageblock_mt[pfn >> pgdat.pageblock_order]  # get_pageblock_migratetype
         trace = pgdat.trace
         if trace is not None:
             trace.append((FREE, zone.idx, pfn, block_order, mt, entry >> MT_SHIFT))
@@ -279,7 +294,7 @@ class Machine:
         self.free(pfn, block_order if order is None else order)
 
     def _why_not_allocated(self, pfn: int, entry: Page | int | None) -> str:
-        if type(entry) is Page:
+        if entry.__class__ is Page:
             if entry.prev is LIST_POISON2:
                 return f"pfn {pfn} is in the hinting batch (in flight to the host), not allocated"
             state = f"free and {self.design.mark_name}" if entry.info & DESIGN_MARK else "free"
@@ -290,9 +305,9 @@ class Machine:
             e = mem_map[head]
             if e is None:
                 continue
-            size = 1 << (e & ORDER_MASK if type(e) is int else e.info & ORDER_MASK)
+            size = 1 << (e & ORDER_MASK if e.__class__ is int else e.info & ORDER_MASK)
             if head + size > pfn:
-                what = "an allocated" if type(e) is int else "a free"
+                what = "an allocated" if e.__class__ is int else "a free"
                 return f"pfn {pfn} is inside {what} block that starts at pfn {head}; free it by its first pfn"
             break
         return f"pfn {pfn} is not the first page of an allocated block"
@@ -347,7 +362,7 @@ class Machine:
             raise InvalidInput(f"must be a positive integer, got {ms!r}", "ms")
         target = self.clock.now_ms + ms
         work = self.design.work
-        due = work.due_ms if work is not None and work.pending and not work.stopped else None
+        due = work.due_ms if work is not None and work.pending and work.running is None else None
         if work is not None and due is not None and due <= target:
             self._clock(max(self.clock.now_ms, due))
             self._start(work)
@@ -443,7 +458,7 @@ class Machine:
         head = zone.free_area[order].free_list[migratetype]
         out = []
         node = head.next
-        while type(node) is Page:
+        while node.__class__ is Page:
             out.append(node.pfn)
             node = node.next
         return out
@@ -459,7 +474,7 @@ class Machine:
             entry = mem_map[pfn]
             if entry is None:
                 pfn += 1
-            elif type(entry) is int:
+            elif entry.__class__ is int:
                 order = entry & ORDER_MASK
                 out.append((pfn, order, entry >> MT_SHIFT))
                 pfn += 1 << order

@@ -149,8 +149,9 @@ class Zone:
         self.zone_start_pfn = start_pfn
         self.spanned_pages = pages
         self.free_area = [FreeArea(self, order) for order in range(pgdat.max_order)]
-        nr_pageblocks = pages >> pgdat.pageblock_order
-        self.pageblock_mt = bytearray([MIGRATE_MOVABLE]) * nr_pageblocks
+        # The zone's part of the node's pageblock types (its pageblock_flags), in pfn order.
+        first = start_pfn >> pgdat.pageblock_order
+        self.pageblock_mt = memoryview(pgdat.pageblock_mt)[first : first + (pages >> pgdat.pageblock_order)]
         self.nr_isolate_pageblock = 0
         # vm_stat[NR_FREE_PAGES]: changed only by __mod_zone_freepage_state (page_alloc.py).
         self.nr_free_pages = 0
@@ -173,7 +174,7 @@ class Zone:
 
 def get_pageblock_migratetype(zone: Zone, pfn: int) -> int:
     pgdat = zone.zone_pgdat
-    return zone.pageblock_mt[(pfn - zone.zone_start_pfn) >> pgdat.pageblock_order]
+    return pgdat.pageblock_mt[pfn >> pgdat.pageblock_order]
 
 
 def has_isolate_pageblock(zone: Zone) -> bool:
@@ -235,6 +236,7 @@ class PglistData:
         "merge_order_cap",
         "node_zones",
         "nr_pages",
+        "pageblock_mt",
         "pageblock_order",
         "spare_pages",
         "trace",
@@ -250,6 +252,10 @@ class PglistData:
         self.hooks = FreeListHooks()
         # The event trace (trace.py), or None when not recording.
         self.trace: Trace | None = None
+        # Every pageblock's migratetype, by pfn >> pageblock_order (zones are
+        # aligned to max-order blocks, so each zone has its own slice); all
+        # Movable at boot.
+        self.pageblock_mt = bytearray([MIGRATE_MOVABLE]) * (sum(pages for _, pages in zones) >> pageblock_order)
         self.node_zones: list[Zone] = []
         start = 0
         for idx, (name, pages) in enumerate(zones):

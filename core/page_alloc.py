@@ -56,11 +56,11 @@ from .mmzone import (
     PageBuddy,
     Zone,
     add_to_free_list_tail,
+    alloc_code,
     del_page_from_free_list,
     get_pageblock_migratetype,
     is_migrate_isolate,
     move_to_free_list,
-    new_page_struct,
     page_migratetype,
     page_order,
     release_page_struct,
@@ -87,7 +87,7 @@ def page_is_buddy(buddy: Page | int | None, order: int) -> bool:
     Zones are aligned to max-order blocks, so a buddy below MAX_ORDER - 1 is
     always in the same zone and the kernel's zone check cannot fail here.
     """
-    return type(buddy) is Page and buddy.prev is not LIST_POISON2 and buddy.info & ORDER_MASK == order
+    return buddy.__class__ is Page and buddy.prev is not LIST_POISON2 and buddy.info & ORDER_MASK == order
 
 
 def buddy_merge_likely(zone: Zone, pfn: int, buddy_pfn: int, order: int) -> bool:
@@ -140,6 +140,7 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
     """
     pgdat = zone.zone_pgdat
     mem_map = pgdat.mem_map
+    spare = pgdat.spare_pages
     free_area = zone.free_area
     trace = pgdat.trace
     MAX_ORDER = pgdat.max_order  # noqa: N806 - the kernel's constant
@@ -148,18 +149,17 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
 
     if migratetype != MIGRATE_ISOLATE:  # v5.3: accounted on entry, isolated pages never
         zone.nr_free_pages += 1 << order  # inline of __mod_zone_freepage_state
-    isolate_seen = zone.isolate_seen
 
     while True:  # continue_merging
         while order < max_order - 1:
             buddy_pfn = pfn ^ (1 << order)
             buddy = mem_map[buddy_pfn]
             # inline of page_is_buddy(buddy, order)
-            if type(buddy) is not Page or buddy.prev is LIST_POISON2 or buddy.info & ORDER_MASK != order:
+            if buddy.__class__ is not Page or buddy.prev is LIST_POISON2 or buddy.info & ORDER_MASK != order:
                 break  # goto done_merging
             if trace is not None:
                 trace.append((MERGE, zone.idx, buddy_pfn, order, (buddy.info >> MT_SHIFT) & MT_MASK, pfn))
-            if isolate_seen and ((buddy.info >> MT_SHIFT) & MT_MASK == MIGRATE_ISOLATE) != (
+            if zone.isolate_seen and ((buddy.info >> MT_SHIFT) & MT_MASK == MIGRATE_ISOLATE) != (
                 migratetype == MIGRATE_ISOLATE
             ):
                 # Counted and uncounted pages merge into one block of the freed block's kind.
@@ -181,7 +181,8 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
                 pfn = buddy_pfn
             else:
                 mem_map[buddy_pfn] = None
-                release_page_struct(pgdat, buddy)
+                if len(spare) < SPARE_PAGES_MAX:  # inline of release_page_struct(pgdat, buddy)
+                    spare.append(buddy)
             order += 1
         else:
             if max_order < MAX_ORDER:
@@ -203,7 +204,12 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
 
     # done_merging: set_page_order
     if page is None:
-        page = new_page_struct(pgdat, pfn)
+        # inline of new_page_struct(pgdat, pfn)
+        if spare:
+            page = spare.pop()
+            page.pfn = pfn
+        else:
+            page = Page(pfn, 0)
     mem_map[pfn] = page
     page.info = order | (migratetype << MT_SHIFT)
 
@@ -211,14 +217,14 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
     if not to_tail and order < MAX_ORDER - 2:
         # inline of buddy_merge_likely(zone, pfn, buddy_pfn, order), patch 1/5
         higher = mem_map[(buddy_pfn & pfn) ^ (1 << (order + 1))]
-        likely = type(higher) is Page and higher.prev is not LIST_POISON2 and higher.info & ORDER_MASK == order + 1
+        likely = higher.__class__ is Page and higher.prev is not LIST_POISON2 and higher.info & ORDER_MASK == order + 1
     else:
         likely = False
 
     if to_tail or likely:
         tail = add_to_free_list_tail(page, zone, order, migratetype)
         if trace is not None:
-            before = tail.pfn if type(tail) is Page else None
+            before = tail.pfn if tail.__class__ is Page else None
             trace.append((PLACE_TAIL, zone.idx, pfn, order, migratetype, (before, bool(to_tail))))
     else:
         # inline of add_to_free_list(page, zone, order, migratetype)
@@ -298,7 +304,7 @@ def __rmqueue_smallest(zone: Zone, order: int, migratetype: int) -> Page | None:
         area = free_area[current_order]
         head = area.free_list[migratetype]
         page = head.next
-        if type(page) is not Page:  # inline of list_empty(head): only the head is not a Page
+        if page.__class__ is not Page:  # inline of list_empty(head): only the head is not a Page
             current_order += 1
             continue
         if page.info & DESIGN_MARK:
@@ -374,7 +380,7 @@ def move_freepages(zone: Zone, start_pfn: int, end_pfn: int, migratetype: int) -
         entry = mem_map[pfn]
         if entry is None:
             pfn += 1  # a page inside a block that started before the range
-        elif type(entry) is Page:
+        elif entry.__class__ is Page:
             order = page_order(entry)
             if PageBuddy(entry):
                 old_mt = page_migratetype(entry)
@@ -489,7 +495,7 @@ def __rmqueue_fallback(zone: Zone, order: int, start_migratetype: int) -> bool:
                     break
         # do_steal
         page = zone.free_area[current_order].free_list[fallback_mt].next
-        assert type(page) is Page, "find_suitable_fallback returned an empty list"
+        assert page.__class__ is Page, "find_suitable_fallback returned an empty list"
         trace = zone.zone_pgdat.trace
         if trace is not None:
             trace.append((FALLBACK, zone.idx, page.pfn, current_order, fallback_mt, start_migratetype))
@@ -518,13 +524,11 @@ def rmqueue(zone: Zone, order: int, migratetype: int) -> int | None:
         page = __rmqueue(zone, order, migratetype)  # the fallback path
         if page is None:
             return None
-    zone.nr_free_pages -= 1 << order  # inline of __mod_zone_freepage_state(zone, -(1 << order), migratetype)
+    __mod_zone_freepage_state(zone, -(1 << order), migratetype)
     pfn = page.pfn
     pgdat = zone.zone_pgdat
-    pgdat.mem_map[pfn] = order | (migratetype << MT_SHIFT)  # inline of alloc_code(order, migratetype)
-    spare = pgdat.spare_pages  # inline of release_page_struct(pgdat, page)
-    if len(spare) < SPARE_PAGES_MAX:
-        spare.append(page)
+    pgdat.mem_map[pfn] = alloc_code(order, migratetype)
+    release_page_struct(pgdat, page)
     return pfn
 
 

@@ -531,10 +531,8 @@ def page_hinting_startup(ph: PageHinting, phdev: PageHintingDevInfo) -> int:
         return -EBUSY
     phdev.sg = []
     phdev.refcnt = 0
-    if phdev.work is None:
-        phdev.work = DelayedWork(lambda: page_hinting_process(ph, phdev), ph.clock,
-                                 frozenset({WorkPhase.REACT, WorkPhase.DRAIN}))
-    phdev.work.init()
+    assert phdev.work is not None, "the device's work item comes with the device"
+    phdev.work.init()  # INIT_DELAYED_WORK(&phdev->work, page_hinting_process)
     ph.ph_dev_info = phdev
     trace = _trace(ph)
     if trace is not None:

@@ -81,6 +81,9 @@ class SeedDesign(HintingDesign):
         self.config: HintingConfig = config
         self.ph = PageHinting(pgdat, clock, host, self, config.min_order, config.hwm, config.delay_ms)
         self.phdev = PageHintingDevInfo(config.capacity, self._react)
+        # The work item page_hinting_startup initialises (INIT_DELAYED_WORK); made once, here.
+        self.work = self.phdev.work = DelayedWork(lambda: page_hinting_process(self.ph, self.phdev), clock,
+                                                  self.stop_phases)
         # get_unhinted_tail differs from the list head only from min_order up (and while ACTIVE).
         self.tail_from_order = config.min_order
 
@@ -142,10 +145,6 @@ class SeedDesign(HintingDesign):
 
     def stop(self) -> None:
         page_hinting_shutdown(self.ph, self.phdev)
-
-    @property
-    def work(self) -> DelayedWork | None:
-        return self.phdev.work
 
     def work_zone(self) -> Zone | None:
         return self.ph.cycling_zone
@@ -369,7 +368,6 @@ class SeedDesign(HintingDesign):
         dev_d.sg = [] if dev_s.sg is not None else None
         if src.ph_dev_info is dev_s:
             dst.ph_dev_info = dev_d
-        if dev_s.work is not None:
-            dev_d.work = DelayedWork(lambda: page_hinting_process(dst, dev_d), other.clock, self.stop_phases)
-            dev_d.work.pending = dev_s.work.pending
-            dev_d.work.due_ms = dev_s.work.due_ms
+        assert dev_s.work is not None and dev_d.work is not None
+        dev_d.work.pending = dev_s.work.pending
+        dev_d.work.due_ms = dev_s.work.due_ms

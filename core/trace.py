@@ -22,7 +22,6 @@ kinds.py; each hinting design declares its own in its own module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import IntFlag, StrEnum
 from typing import Any, NamedTuple
 
@@ -72,19 +71,32 @@ def _same_list(order: Any, mt: Any, arg: Any) -> tuple[tuple[int, int], ...]:
     return ((order, mt),)
 
 
-@dataclass(frozen=True, eq=False)
 class EventKind:
-    """The one declaration of an event kind."""
+    """The one declaration of an event kind (made by `declare`, compared by identity)."""
 
-    name: str
-    category: Category
-    tag: str  # the log's short upper-case label
-    fn: str | None  # the kernel or seed function that does it (None: the model's own)
-    describe: Describer
-    anchor: str | None = None  # seedref name of the seed lines to cite (default: fn)
-    touches: Touch = Touch.NONE
-    lists: ListsOf = field(default=_same_list)  # with Touch.LIST: which lists
-    design: str | None = None  # the design that declares it (None: allocator or machine)
+    __slots__ = ("anchor", "category", "describe", "design", "fn", "lists", "name", "tag", "touches")
+
+    def __init__(
+        self,
+        name: str,
+        category: Category,
+        tag: str,
+        fn: str | None,
+        describe: Describer,
+        anchor: str | None,
+        touches: Touch,
+        lists: ListsOf,
+        design: str | None,
+    ) -> None:
+        self.name = name
+        self.category = category
+        self.tag = tag  # the log's short upper-case label
+        self.fn = fn  # the kernel or seed function that does it (None: the model's own)
+        self.describe = describe
+        self.anchor = anchor  # seedref name of the seed lines to cite (default: fn)
+        self.touches = touches
+        self.lists = lists  # with Touch.LIST: which lists
+        self.design = design  # the design that declares it (None: allocator or machine)
 
     def __repr__(self) -> str:
         return f"<event {self.design + ':' if self.design else ''}{self.name}>"
