@@ -47,6 +47,7 @@ node:
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-core: $(VENV)/.test-deps
 	$(PY) -m pytest -q tests/core

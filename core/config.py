@@ -77,15 +77,14 @@ def want_int(obj: Any, path: str, lo: int | None = None, hi: int | None = None) 
     """An integer (JSON number without a fraction, never a boolean) within [lo, hi]."""
     if isinstance(obj, bool) or not isinstance(obj, (int, float)):
         raise InvalidInput(f"must be an integer, got {_show(obj)}", path)
-    if isinstance(obj, float):
-        if not obj.is_integer():
-            raise InvalidInput(f"must be an integer, got {obj}", path)
-        obj = int(obj)
-    if lo is not None and obj < lo:
-        raise InvalidInput(f"must be >= {lo}, got {obj}", path)
-    if hi is not None and obj > hi:
-        raise InvalidInput(f"must be <= {hi}, got {obj}", path)
-    return obj
+    if isinstance(obj, float) and not obj.is_integer():
+        raise InvalidInput(f"must be an integer, got {obj}", path)
+    value = int(obj)
+    if lo is not None and value < lo:
+        raise InvalidInput(f"must be >= {lo}, got {value}", path)
+    if hi is not None and value > hi:
+        raise InvalidInput(f"must be <= {hi}, got {value}", path)
+    return value
 
 
 def want_bool(obj: Any, path: str) -> bool:

@@ -308,7 +308,7 @@ def _is_set_change(value: Any) -> bool:
 
 def _apply_residency(runs: list[list[int]], ops: list[list[Any]]) -> list[list[int]]:
     """Apply ["drop"|"back", pfn, count] operations, in order, to nonresident runs."""
-    dropped = set()
+    dropped: set[int] = set()
     for start, count in runs:
         dropped.update(range(start, start + count))
     for op, pfn, count in ops:

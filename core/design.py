@@ -41,13 +41,21 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class DesignConfig(Protocol):
-    """What every design's configuration has (each design has its own dataclass)."""
+    """What every design's configuration has (each design has its own frozen dataclass)."""
 
-    design: ClassVar[str]
-    min_order: int
-    capacity: int
-    delay_ms: int
-    stepping: bool
+    design: ClassVar[str]  # the name the design is registered under
+
+    @property
+    def min_order(self) -> int: ...
+
+    @property
+    def capacity(self) -> int: ...
+
+    @property
+    def delay_ms(self) -> int: ...
+
+    @property
+    def stepping(self) -> bool: ...
 
     def to_json(self) -> dict[str, Any]: ...
 
@@ -62,7 +70,7 @@ class HintingDesign(FreeListHooks, ABC):
     work_start_event: ClassVar[EventKind]  # recorded when the machine starts the work
     work_stop_event: ClassVar[EventKind]  # recorded when the work stops at a stopping point
 
-    def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: Any) -> None:
+    def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: DesignConfig) -> None:
         self.pgdat = pgdat
         self.clock = clock
         self.host = host
@@ -75,12 +83,12 @@ class HintingDesign(FreeListHooks, ABC):
 
     @classmethod
     @abstractmethod
-    def default_config(cls, machine: MachineConfig) -> Any:
+    def default_config(cls, machine: MachineConfig) -> DesignConfig:
         """The configuration of a scenario that gives none."""
 
     @classmethod
     @abstractmethod
-    def parse_config(cls, obj: dict[str, Any], machine: MachineConfig, path: str) -> Any:
+    def parse_config(cls, obj: dict[str, Any], machine: MachineConfig, path: str) -> DesignConfig:
         """The design's configuration from a scenario's "hinting" object; InvalidInput names the field."""
 
     # --- steps ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import InvariantViolation
-from .lists import LIST_POISON2
+from .lists import LIST_POISON2, ListHead
 from .mmzone import (
     DESIGN_MARK,
     MIGRATE_ISOLATE,
@@ -61,7 +61,7 @@ def find_problems(m: Machine) -> list[str]:
             total = 0
             for mt in range(MIGRATE_TYPES):
                 head = area.free_list[mt]
-                prev = head
+                prev: ListHead = head
                 node = head.next
                 steps = 0
                 while node is not head:

@@ -72,10 +72,10 @@ class Machine:
         boot: bool = True,
     ) -> None:
         self.machine_config = machine = machine or MachineConfig()
-        design_class = DESIGNS["seed"] if hinting is None else DESIGNS.get(hinting.design)
+        name = "seed" if hinting is None else hinting.design
+        design_class = DESIGNS.get(name)
         if design_class is None:
-            raise InvalidInput(f"unknown design {hinting.design!r}; this version models {', '.join(DESIGNS)}",
-                               "hinting.design")
+            raise InvalidInput(f"unknown design {name!r}; this version models {', '.join(DESIGNS)}", "hinting.design")
         self.hinting_config = hinting = hinting or design_class.default_config(machine)
         self.clock = Clock()
         pgdat = PglistData(machine.max_order, machine.pageblock_order, list(machine.zones))
@@ -305,9 +305,9 @@ class Machine:
             e = mem_map[head]
             if e is None:
                 continue
-            size = 1 << (e & ORDER_MASK if e.__class__ is int else e.info & ORDER_MASK)
+            size = 1 << (e & ORDER_MASK if isinstance(e, int) else e.info & ORDER_MASK)
             if head + size > pfn:
-                what = "an allocated" if e.__class__ is int else "a free"
+                what = "an allocated" if isinstance(e, int) else "a free"
                 return f"pfn {pfn} is inside {what} block that starts at pfn {head}; free it by its first pfn"
             break
         return f"pfn {pfn} is not the first page of an allocated block"
@@ -474,7 +474,7 @@ class Machine:
             entry = mem_map[pfn]
             if entry is None:
                 pfn += 1
-            elif entry.__class__ is int:
+            elif isinstance(entry, int):
                 order = entry & ORDER_MASK
                 out.append((pfn, order, entry >> MT_SHIFT))
                 pfn += 1 << order

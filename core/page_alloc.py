@@ -380,7 +380,7 @@ def move_freepages(zone: Zone, start_pfn: int, end_pfn: int, migratetype: int) -
         entry = mem_map[pfn]
         if entry is None:
             pfn += 1  # a page inside a block that started before the range
-        elif entry.__class__ is Page:
+        elif isinstance(entry, Page):
             order = page_order(entry)
             if PageBuddy(entry):
                 old_mt = page_migratetype(entry)

@@ -183,7 +183,7 @@ class SeedDesign(HintingDesign):
             return {}
         out: dict[str, Any] = {}
         for i, row in enumerate(ph.boundary):
-            entries = {}
+            entries: dict[str, dict[str, Any]] = {}
             for mt in range(MIGRATE_TYPES):
                 target = row[mt]
                 if target is None:
@@ -340,7 +340,7 @@ class SeedDesign(HintingDesign):
         entry = self.pgdat.mem_map[pfn]
         if entry is None:
             return "now inside a larger block"
-        if type(entry) is int:
+        if isinstance(entry, int):
             return "allocated"
         if not PageBuddy(entry):
             return "in the hinting batch"

@@ -30,10 +30,10 @@ MAX_ADVANCE_MS = 10**9
 
 
 def _migratetype(obj: Any, path: str, allowed: tuple[int, ...]) -> str:
-    if obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
+    if not isinstance(obj, str) or obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
         names = ", ".join(MIGRATETYPE_NAMES[mt] for mt in allowed)
         raise InvalidInput(f"must be one of {names}; got {obj!r}", path)
-    return obj  # type: ignore[no-any-return]
+    return MIGRATETYPE_NAMES[MIGRATETYPE_BY_NAME[obj]]
 
 
 def parse_step(obj: Any, cfg: MachineConfig, path: str = "step") -> dict[str, Any]:
@@ -68,7 +68,8 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
+                if (zone.__class__ is str and zone in zone_set and order.__class__ is int and 0 <= order < max_order
+                        and mt.__class__ is str and mt in _ALLOC_NAMES
                         and obj.get("as") is None):
                     return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
             elif kind == "free":
@@ -90,7 +91,7 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
     kind = obj.get("do")
     if kind == "alloc":
         zone = obj.get("zone")
-        if zone not in cfg.zone_set:
+        if not isinstance(zone, str) or zone not in cfg.zone_set:
             zones = cfg.zone_names()
             if zone is None and len(zones) == 1:
                 zone = zones[0]
@@ -100,7 +101,7 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
         if order.__class__ is not int or not 0 <= order < cfg.max_order:
             order = want_int(order, "order", 0, cfg.max_order - 1)
         mt = obj.get("migratetype", "Movable")
-        if mt not in _ALLOC_NAMES:
+        if not isinstance(mt, str) or mt not in _ALLOC_NAMES:
             mt = _migratetype(mt, "migratetype", ALLOC_MIGRATETYPES)
         out = {"do": kind, "zone": zone, "order": order, "migratetype": mt}
         name = obj.get("as")
