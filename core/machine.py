@@ -140,6 +140,7 @@ class Machine:
             zd.nr_isolate_pageblock = zs.nr_isolate_pageblock
             zd.nr_free_pages = zs.nr_free_pages
             zd.freepage_skew = zs.freepage_skew
+            zd.nr_list_adds = zs.nr_list_adds
             zd.isolate_seen = zs.isolate_seen
             for area_s, area_d in zip(zs.free_area, zd.free_area, strict=True):
                 area_d.nr_free = area_s.nr_free

@@ -137,6 +137,7 @@ class Zone:
         "name",
         "nr_free_pages",
         "nr_isolate_pageblock",
+        "nr_list_adds",
         "pageblock_mt",
         "spanned_pages",
         "zone_pgdat",
@@ -159,6 +160,8 @@ class Zone:
         # the lists, where a free block sits on a list of the other kind
         # (Isolate or not) than its pageblock (invariants.py states the rule).
         self.freepage_skew = 0
+        # The model's: blocks put on this zone's free lists since boot (free_list_traffic).
+        self.nr_list_adds = 0
         # Has a pageblock of this zone ever been Isolate?  Until then no list
         # of Isolate blocks exists and the zone's accounting is plain.
         self.isolate_seen = False
@@ -170,6 +173,20 @@ class Zone:
 
     def zone_spans_pfn(self, pfn: int) -> bool:
         return self.zone_start_pfn <= pfn < self.zone_start_pfn + self.spanned_pages
+
+
+def free_list_traffic(zone: Zone) -> tuple[int, int]:
+    """(blocks put on the zone's free lists, blocks taken off them), since boot.
+
+    Every block enters a list unmarked (a design marks it afterwards), so
+    these are what an encoding that marks *unhinted* free pages must write
+    on its way in and out (PAGE-REPRESENTATION.md, dirty-unhinted), less the
+    marked blocks that left, which the design counts in its hooks.  Moves
+    between lists are neither.  Only additions are counted; every block
+    taken off a list was added once, so the removals are the difference.
+    """
+    on_lists = sum(area.nr_free for area in zone.free_area)
+    return zone.nr_list_adds, zone.nr_list_adds - on_lists
 
 
 def get_pageblock_migratetype(zone: Zone, pfn: int) -> int:
@@ -303,6 +320,7 @@ def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> No
     area = zone.free_area[order]
     list_add(page, area.free_list[migratetype])
     area.nr_free += 1
+    zone.nr_list_adds += 1
 
 
 def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) -> ListHead:
@@ -319,6 +337,7 @@ def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) 
     page.info = order | (migratetype << MT_SHIFT)
     list_add_tail(page, tail)
     zone.free_area[order].nr_free += 1
+    zone.nr_list_adds += 1
     return tail
 
 

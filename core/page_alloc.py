@@ -213,19 +213,20 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
     mem_map[pfn] = page
     page.info = order | (migratetype << MT_SHIFT)
 
-    to_tail = fpi & FPI_TO_TAIL
-    if not to_tail and order < MAX_ORDER - 2:
+    if fpi & FPI_TO_TAIL:
+        to_tail = True
+    elif order < MAX_ORDER - 2:
         # inline of buddy_merge_likely(zone, pfn, buddy_pfn, order), patch 1/5
         higher = mem_map[(buddy_pfn & pfn) ^ (1 << (order + 1))]
-        likely = higher.__class__ is Page and higher.prev is not LIST_POISON2 and higher.info & ORDER_MASK == order + 1
+        to_tail = higher.__class__ is Page and higher.prev is not LIST_POISON2 and higher.info & ORDER_MASK == order + 1
     else:
-        likely = False
+        to_tail = False
 
-    if to_tail or likely:
+    if to_tail:
         tail = add_to_free_list_tail(page, zone, order, migratetype)
         if trace is not None:
             before = tail.pfn if tail.__class__ is Page else None
-            trace.append((PLACE_TAIL, zone.idx, pfn, order, migratetype, (before, bool(to_tail))))
+            trace.append((PLACE_TAIL, zone.idx, pfn, order, migratetype, (before, bool(fpi & FPI_TO_TAIL))))
     else:
         # inline of add_to_free_list(page, zone, order, migratetype)
         area = free_area[order]
@@ -236,6 +237,7 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
         page.prev = head
         head.next = page
         area.nr_free += 1
+        zone.nr_list_adds += 1
         if trace is not None:
             trace.append((PLACE_HEAD, zone.idx, pfn, order, migratetype, None))
 
@@ -271,6 +273,7 @@ def expand(zone: Zone, page: Page, low: int, high: int, migratetype: int) -> Non
     trace = pgdat.trace
     pfn = page.pfn
     size = 1 << high
+    zone.nr_list_adds += high - low  # the add_to_free_list below, counted at once
     while high > low:
         high -= 1
         size >>= 1

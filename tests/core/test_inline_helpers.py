@@ -37,6 +37,7 @@ from core.mmzone import (
     add_to_free_list,
     add_to_free_list_tail,
     del_page_from_free_list,
+    free_list_traffic,
     get_pageblock_migratetype,
     new_page_struct,
     page_migratetype,
@@ -174,12 +175,18 @@ def helpers_in_place() -> Iterator[None]:
         yield
 
 
+def seen(m: Machine) -> tuple[Any, ...]:
+    """The state, and the zone counters the state does not show."""
+    counters = [(free_list_traffic(z), z.freepage_skew, z.isolate_seen) for z in m.zones]
+    return json.dumps(m.state(), sort_keys=True), counters, m.take_raw_events()
+
+
 def run(cfg: MachineConfig, hinting: HintingConfig, ops: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     m = Machine(cfg, hinting, record_events=True)
-    out: list[tuple[Any, ...]] = [(json.dumps(m.state(), sort_keys=True), m.take_raw_events())]
+    out: list[tuple[Any, ...]] = [seen(m)]
     for op in ops:
         result = m.apply(concrete(m, op))
-        out.append((result, json.dumps(m.state(), sort_keys=True), m.take_raw_events()))
+        out.append((result, *seen(m)))
     return out
 
 
