@@ -97,6 +97,7 @@ class StateTracker:
                 continue
             if touches & Touch.LIST:
                 touched_lists[zi].update(kind.lists(order, mt, arg))
+                marked_pfns[zi].add(pfn)  # a block that left or moved may have lost its mark
             if touches & Touch.MARK:
                 marked_pfns[zi].add(pfn)
             if touches & Touch.BLOCK:
@@ -142,8 +143,9 @@ class StateTracker:
             if nr_free_out:
                 zc["nr_free"] = nr_free_out
 
-            # The design marks and unmarks only in events that say so (Touch.MARK),
-            # so those name every block to look at.
+            # A mark is set in an event that says so (Touch.MARK) and cleared there
+            # or as its block leaves or moves a list (Touch.LIST): those events
+            # name every block to look at.
             marked_now = self._marked[zi]
             add, rem = [], []
             for pfn in marked_pfns[zi]:
