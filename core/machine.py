@@ -429,23 +429,43 @@ class Machine:
 
         `alloc` and `free` by pfn are not here: apply_parsed runs them itself.
         """
-
-        def simple(action: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], StepResult]:
-            def run(step: dict[str, Any]) -> StepResult:
-                action(step)
-                return {"ok": True}
-
-            return run
-
         return {
-            "free": simple(lambda s: self.free_ref(s["ref"], s.get("order"))),  # free by a scenario name
-            "move_pageblock": simple(lambda s: self.move_pageblock(s["pfn"], s["migratetype"])),
-            "hinting_start": simple(lambda s: self.hinting_start()),
-            "hinting_stop": simple(lambda s: self.hinting_stop()),
-            "advance": simple(lambda s: self.advance(s["ms"])),
-            "step": simple(lambda s: self.step()),
-            "stepping": simple(lambda s: self.set_stepping(s["on"])),
+            "free": self._do_free_ref,  # free by a scenario name
+            "move_pageblock": self._do_move_pageblock,
+            "hinting_start": self._do_hinting_start,
+            "hinting_stop": self._do_hinting_stop,
+            "advance": self._do_advance,
+            "step": self._do_step,
+            "stepping": self._do_stepping,
         }
+
+    def _do_free_ref(self, step: dict[str, Any]) -> StepResult:
+        self.free_ref(step["ref"], step.get("order"))
+        return {"ok": True}
+
+    def _do_move_pageblock(self, step: dict[str, Any]) -> StepResult:
+        self.move_pageblock(step["pfn"], step["migratetype"])
+        return {"ok": True}
+
+    def _do_hinting_start(self, step: dict[str, Any]) -> StepResult:
+        self.design.start()
+        return {"ok": True}
+
+    def _do_hinting_stop(self, step: dict[str, Any]) -> StepResult:
+        self.design.stop()
+        return {"ok": True}
+
+    def _do_advance(self, step: dict[str, Any]) -> StepResult:
+        self.advance(step["ms"])
+        return {"ok": True}
+
+    def _do_step(self, step: dict[str, Any]) -> StepResult:
+        self.step()
+        return {"ok": True}
+
+    def _do_stepping(self, step: dict[str, Any]) -> StepResult:
+        self.set_stepping(step["on"])
+        return {"ok": True}
 
     # --- views ----------------------------------------------------------------
 

@@ -68,10 +68,15 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                if (zone.__class__ is str and zone in zone_set and order.__class__ is int and 0 <= order < max_order
-                        and mt.__class__ is str and mt in _ALLOC_NAMES
-                        and obj.get("as") is None):
-                    return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+                try:
+                    if zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES:
+                        if n == 4:  # do, zone, order, migratetype: nothing else
+                            return obj
+                        if obj.get("as") is None:
+                            return {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+                except TypeError:
+                    pass  # an unhashable zone or migratetype: parse_one names the field
+
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
                     return obj
