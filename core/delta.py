@@ -43,7 +43,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .anomalies import detect_anomalies
-from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, MT_SHIFT, ORDER_MASK
+from .mmzone import MIGRATETYPE_NAMES, MT_SHIFT, ORDER_MASK
 from .state import batch_pages
 from .trace import RawEvent, Touch
 
@@ -326,9 +326,3 @@ def _apply_residency(runs: list[list[int]], ops: list[list[Any]]) -> list[list[i
         else:
             out.append([pfn, 1])
     return out
-
-
-def all_lists(machine: Machine) -> list[tuple[int, int, int]]:
-    """(zone index, order, migratetype) of every free list: for full rescans."""
-    return [(zi, o, mt) for zi, z in enumerate(machine.zones) for o in range(len(z.free_area))
-            for mt in range(MIGRATE_TYPES)]

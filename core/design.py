@@ -30,8 +30,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from .lists import LIST_POISON2
-from .mmzone import DESIGN_MARK, MIGRATE_TYPES, FreeListHooks, Page, PglistData, Zone
+from .mmzone import DESIGN_MARK, FreeListHooks, Page, PageBuddy, PageMarked, PglistData, Zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import MachineConfig
@@ -130,7 +129,7 @@ class HintingDesign(FreeListHooks, ABC):
 
     def is_marked(self, entry: Page | int | None) -> bool:
         """Does this mem_map entry head a marked free block?"""
-        return type(entry) is Page and entry.prev is not LIST_POISON2 and bool(entry.info & DESIGN_MARK)
+        return type(entry) is Page and PageBuddy(entry) and PageMarked(entry)
 
     @abstractmethod
     def batch(self) -> list[Page]:
@@ -160,8 +159,3 @@ class HintingDesign(FreeListHooks, ABC):
 def same_list_head(pgdat: PglistData, head: Any) -> Any:
     """The list head of `pgdat` at the place of another machine's list head `head` (a FreeList)."""
     return pgdat.node_zones[head.zone.idx].free_area[head.order].free_list[head.migratetype]
-
-
-def every_free_list(zone: Zone) -> list[tuple[int, int]]:
-    """(order, migratetype) of every free list of a zone."""
-    return [(order, mt) for order in range(len(zone.free_area)) for mt in range(MIGRATE_TYPES)]

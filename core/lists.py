@@ -16,8 +16,6 @@ are never "no pointer": every node always has a `next` and a `prev`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 
 class ListHead:
     """A list node, or the sentinel head of a list (`struct list_head`)."""
@@ -76,28 +74,3 @@ def list_move(entry: ListHead, head: ListHead) -> None:
 
 def list_empty(head: ListHead) -> bool:
     return head.next is head
-
-
-def list_is_first(entry: ListHead, head: ListHead) -> bool:
-    return entry.prev is head
-
-
-def list_is_poisoned(entry: ListHead) -> bool:
-    """True for an entry that list_del removed and nothing re-added."""
-    return entry.prev is LIST_POISON2
-
-
-def list_for_each(head: ListHead) -> Iterator[ListHead]:
-    """Entries from the first (head) to the last (tail)."""
-    pos = head.next
-    while pos is not head:
-        yield pos
-        pos = pos.next
-
-
-def list_for_each_reverse(head: ListHead) -> Iterator[ListHead]:
-    """Entries from the last (tail) to the first (head)."""
-    pos = head.prev
-    while pos is not head:
-        yield pos
-        pos = pos.prev

@@ -33,7 +33,6 @@ from .kinds import ALLOC, ALLOC_FAILED, CLOCK, FREE, MOVE_PAGEBLOCK, STEP, STEPP
 from .lists import LIST_POISON2
 from .mmzone import (
     ALLOC_MIGRATETYPES,
-    DESIGN_MARK,
     MIGRATE_MOVABLE,
     MIGRATETYPE_BY_NAME,
     MIGRATETYPE_NAMES,
@@ -41,6 +40,7 @@ from .mmzone import (
     ORDER_MASK,
     SPARE_PAGES_MAX,
     Page,
+    PageMarked,
     PglistData,
     Zone,
     get_pageblock_migratetype,
@@ -298,7 +298,7 @@ class Machine:
         if entry.__class__ is Page:
             if entry.prev is LIST_POISON2:
                 return f"pfn {pfn} is in the hinting batch (in flight to the host), not allocated"
-            state = f"free and {self.design.mark_name}" if entry.info & DESIGN_MARK else "free"
+            state = f"free and {self.design.mark_name}" if PageMarked(entry) else "free"
             return f"pfn {pfn} is {state} (order {entry.info & ORDER_MASK}), not allocated"
         mem_map = self.pgdat.mem_map
         for k in range(1, self.pgdat.max_order):

@@ -128,8 +128,3 @@ def declare(
     kind = EventKind(name, category, tag, fn, describe, anchor, touches, lists, design)
     EVENT_KINDS[key] = kind
     return kind
-
-
-def kinds_of(design: str | None) -> list[EventKind]:
-    """The kinds a design declared (None: the allocator's and the machine's)."""
-    return [k for (d, _), k in EVENT_KINDS.items() if d == design]
