@@ -101,12 +101,21 @@ class EventKind:
     def __repr__(self) -> str:
         return f"<event {self.design + ':' if self.design else ''}{self.name}>"
 
+    def __reduce__(self) -> tuple[Callable[[str | None, str], EventKind], tuple[str | None, str]]:
+        # Kinds are compared by identity: a copy (pickled, deep-copied) is the declared kind itself.
+        return declared, (self.design, self.name)
+
 
 RawEvent = tuple[EventKind, int | None, Any, Any, Any, Any]
 Trace = list[RawEvent]
 
 # (design, name) -> kind: every kind declared so far.
 EVENT_KINDS: dict[tuple[str | None, str], EventKind] = {}
+
+
+def declared(design: str | None, name: str) -> EventKind:
+    """The kind a design (None: the allocator or the machine) declared under `name`."""
+    return EVENT_KINDS[(design, name)]
 
 
 def declare(
