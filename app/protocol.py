@@ -143,6 +143,8 @@ class ResyncMsg(_Request):
 
 
 class PingMsg(_Request):
+    """Check that the connection is alive; answered by a `pong` with the same `id`, nothing else changes."""
+
     type: Literal["ping"]
 
 
@@ -281,6 +283,8 @@ class ErrorMsg(_Msg):
 
 
 class PongMsg(_Msg):
+    """The answer to a `ping`, carrying its `id`."""
+
     type: Literal["pong"] = "pong"
     id: int | None = None
 

@@ -196,6 +196,8 @@ def test_webm_export(page: Page, server: LabServer) -> None:
         pytest.skip("this Chromium has no MediaRecorder")
     data = download(page, "export-anim", "steps.webm").read_bytes()
     assert data[:4] == b"\x1a\x45\xdf\xa3" and len(data) > 200  # an EBML (Matroska/WebM) file
+    assert b"\x42\x82\x84webm" in data[:64]  # whose DocType is webm
+    assert b"V_VP8" in data or b"V_VP9" in data  # with a video track a player decodes
 
 
 def test_import_a_scenario_file(page: Page, server: LabServer, tmp_path: Path) -> None:
