@@ -52,6 +52,7 @@ chromium:
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-core: $(VENV)/.test-deps
 	$(PY) -m pytest -q tests/core

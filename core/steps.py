@@ -64,7 +64,7 @@ def _migratetype(obj: Any, path: str, allowed: tuple[int, ...]) -> str:
     if obj.__class__ is not str or obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
         names = ", ".join(MIGRATETYPE_NAMES[mt] for mt in allowed)
         raise InvalidInput(f"must be one of {names}; got {obj!r}", path)
-    return obj  # type: ignore[no-any-return]
+    return MIGRATETYPE_NAMES[MIGRATETYPE_BY_NAME[obj]]
 
 
 def parse_step(obj: Any, cfg: MachineConfig, path: str = "step", strict: bool = False) -> dict[str, Any]:
@@ -89,7 +89,7 @@ _ALLOC_NAMES = frozenset(MIGRATETYPE_NAMES[mt] for mt in ALLOC_MIGRATETYPES)
 def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
     """parse_one for one machine, with its zones and orders bound (replays parse many steps)."""
     zone_set = cfg.zone_set
-    max_order = cfg.max_order
+    top = cfg.max_order  # orders are 0 .. max_order - 1
 
     def parse(obj: Any) -> dict[str, Any]:
         # A step already in normal form, with nothing extra, is kept as it is.
@@ -100,9 +100,12 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                if (n == 4 and zone.__class__ is str and zone in zone_set and order.__class__ is int
-                        and 0 <= order < max_order and mt.__class__ is str and mt in _ALLOC_NAMES):
-                    return obj
+                if n == 4:  # do, zone, order, migratetype and nothing else
+                    try:
+                        if zone in zone_set and mt in _ALLOC_NAMES and order.__class__ is int and 0 <= order < top:
+                            return obj
+                    except TypeError:
+                        pass  # an unhashable zone or migratetype: parse_one names the field
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
                     return obj
