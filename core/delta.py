@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Raw event kinds that change a free list's members or order: kind -> which
 # (order, migratetype) fields name the list(s).
-_LIST_EVENTS = {"rmqueue", "expand", "merge", "place_head", "place_tail", "move", "pull"}
+_LIST_EVENTS = {"rmqueue", "expand", "merge", "place_head", "place_tail", "move", "pull", "take_off"}
 _FLAG_EVENTS = {"clear_hinted", "put_hinted"}
 
 
@@ -94,6 +94,8 @@ class StateTracker:
                 elif kind == "move":
                     touched_lists[zi].add((order, mt))
                     touched_lists[zi].add((order, arg))
+                elif kind == "take_off":  # the block's own list (take_page.py)
+                    touched_lists[zi].add((order, mt))
                 else:
                     touched_lists[zi].add((order, mt))
             elif kind in _FLAG_EVENTS:

@@ -170,6 +170,19 @@ def _d_expand(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def
     )
 
 
+def _d_take_off(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def]
+    target, target_order = arg
+    return (
+        "take_page_off_buddy",
+        None,
+        f"take_page_off_buddy: took {pfn} (order {order}) off {_mt(mt)} order {order} for the block at {target} "
+        f"(order {target_order}); break_down_buddy_pages returns the rest (Linux 5.8+, not a v5.3 path)",
+        [_list(zone, order, mt)],
+        [pfn],
+        {"change": {"op": "del", "list": _list(zone, order, mt), "pfn": pfn}},
+    )
+
+
 def _d_fallback(zone, pfn, order, mt, start_mt) -> Desc:  # type: ignore[no-untyped-def]
     return (
         "__rmqueue_fallback",
@@ -569,6 +582,7 @@ _DESCRIBERS: dict[str, Callable[..., Desc]] = {
     "free": _d_free,
     "rmqueue": _d_rmqueue,
     "expand": _d_expand,
+    "take_off": _d_take_off,
     "fallback": _d_fallback,
     "steal": _d_steal,
     "move": _d_move,

@@ -81,7 +81,12 @@ _UP, _USER, _KERN, _BUDDY, _NOPAGE, _OFFLINE, _ZERO = 1, 2, 4, 8, 16, 32, 64
 
 def _lane_table(bits: dict[int, int]) -> bytes:
     """A translate table: byte value -> OR of the combined bits whose lane bit is set."""
-    return bytes(sum(out for bit, out in bits.items() if v >> bit & 1) for v in range(256))
+    table = bytearray(256)
+    for v in range(256):
+        for bit, out in bits.items():
+            if v >> bit & 1:
+                table[v] |= out  # OR: several flags may stand for one bit (ANON, MMAP -> USER)
+    return bytes(table)
 
 
 # Lane k holds flag bits 8k .. 8k+7.

@@ -50,7 +50,9 @@ from .page_hinting import (
     page_hinting_shutdown,
     page_hinting_startup,
 )
+from .initial_state import apply_initial_state
 from .steps import parse_step
+from .take_page import alloc_at
 from .workqueue import Clock, run_work, start_work
 
 _FAILED = "failed"
@@ -93,6 +95,8 @@ class Machine:
         self._handlers = self._step_handlers()
         if boot:
             self._boot()
+            if machine.initial:  # a scenario's initial state (initial_state.py)
+                apply_initial_state(self, machine.initial)
         pgdat.trace = [] if record_events else None
 
     # --- boot ---------------------------------------------------------------
@@ -446,8 +450,12 @@ class Machine:
         try:
             # The two commonest steps go straight to the allocator (a replay's hot loop).
             if kind == "alloc":
-                pfn = self._alloc(self._zone_by_name[step["zone"]], step["order"], _ALLOC_MT[step["migratetype"]],
-                                  step.get("as"))
+                if "pfn" in step:  # the block at that pfn (take_page.py; not a v5.3 path)
+                    pfn = alloc_at(self, self._zone_by_name[step["zone"]], step["pfn"], step["order"],
+                                   _ALLOC_MT[step["migratetype"]], step.get("as"))
+                else:
+                    pfn = self._alloc(self._zone_by_name[step["zone"]], step["order"],
+                                      _ALLOC_MT[step["migratetype"]], step.get("as"))
                 result = {"ok": True, "pfn": pfn}
             elif kind == "free" and "pfn" in step:
                 self.free(step["pfn"], step.get("order"))

@@ -86,6 +86,8 @@ def in_container(root: Path) -> bool:
 def why_missing(root: Path, rel: str) -> str:
     """Why a procfs or sysfs file is absent, in words a user can act on."""
     top = rel.split("/", 1)[0]
+    if rel.startswith("sys/module/page_reporting") and (root / "proc").is_dir():
+        return "free page reporting is not in this kernel (before Linux 5.7, or CONFIG_PAGE_REPORTING is off)"
     if not (root / top).is_dir():
         return f"there is no /{top} here: not a Linux machine (macOS or Windows?) or the procfs root is wrong"
     if in_container(root):
@@ -136,6 +138,15 @@ def read_text(root: Path, rel: str, name: str | None = None) -> Source:
     return src
 
 
+def _lines(text: str, problems: list[Problem]) -> list[tuple[int, str]]:
+    """Numbered lines; a last line without its newline is cut off (procfs files end with one) and dropped."""
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        problems.append(Problem(len(lines), "the file ends in the middle of this line (cut off): ignored"))
+        lines.pop()
+    return list(enumerate(lines, 1))
+
+
 def _ints(words: list[str]) -> list[int] | None:
     out = []
     for w in words:
@@ -165,7 +176,7 @@ def parse_buddyinfo(text: str) -> tuple[list[BuddyZone], list[Problem]]:
     zones: list[BuddyZone] = []
     problems: list[Problem] = []
     width: int | None = None
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in _lines(text, problems):
         if not line.strip():
             continue
         m = _ZONE_HEAD.match(line.strip())
@@ -236,7 +247,7 @@ def parse_pagetypeinfo(text: str) -> tuple[Pagetypeinfo, list[Problem]]:
     info = Pagetypeinfo()
     problems: list[Problem] = []
     section = None  # "free" or "blocks"
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in _lines(text, problems):
         line = raw.strip()
         if not line:
             continue
@@ -334,7 +345,7 @@ def parse_zoneinfo(text: str) -> tuple[list[ZoneInfo], list[Problem]]:
     problems: list[Problem] = []
     cur: ZoneInfo | None = None
     in_pagesets = False
-    for n, raw in enumerate(text.splitlines(), 1):
+    for n, raw in _lines(text, problems):
         line = raw.strip()
         if not line:
             continue
@@ -386,7 +397,7 @@ VMSTAT_FREE = ("nr_free_pages", "nr_free_cma", "nr_free_pages_blocks", "pgfree",
 def parse_vmstat(text: str) -> tuple[dict[str, int], list[Problem]]:
     out: dict[str, int] = {}
     problems: list[Problem] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in _lines(text, problems):
         words = line.split()
         if not words:
             continue

@@ -69,7 +69,7 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
                 if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
-                        and obj.get("as") is None):
+                        and obj.get("as") is None and obj.get("pfn") is None):
                     return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
@@ -106,6 +106,8 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
         name = obj.get("as")
         if name is not None:
             out["as"] = want_str(name, "as")
+        if obj.get("pfn") is not None:
+            out["pfn"] = _alloc_pfn(obj["pfn"], zone, order, cfg)
         return out
     if kind == "free":
         ref = obj.get("ref")
@@ -138,11 +140,28 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
     raise InvalidInput(f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}", "do")
 
 
+def _alloc_pfn(pfn: Any, zone: str, order: int, cfg: MachineConfig) -> int:
+    """An alloc's wanted pfn: in its zone and aligned to its order (whether it is free is the machine's call)."""
+    pfn = want_int(pfn, "pfn", 0)
+    start = 0
+    for name, pages in cfg.zones:
+        if name == zone:
+            if not start <= pfn < start + pages:
+                raise InvalidInput(f"pfn {pfn} is not in zone {zone} (pfns {start}..{start + pages - 1})", "pfn")
+            break
+        start += pages
+    if pfn & ((1 << order) - 1):
+        raise InvalidInput(f"pfn {pfn} is not aligned to order {order} (a multiple of {1 << order})", "pfn")
+    return int(pfn)
+
+
 def describe_step(step: dict[str, Any]) -> str:
     """A short human label, for logs and the timeline."""
     kind = step.get("do")
     if kind == "alloc":
         label = f"alloc o{step['order']} {step['migratetype']} in {step['zone']}"
+        if "pfn" in step:
+            label += f" at pfn {step['pfn']}"
         return label + (f" as {step['as']}" if "as" in step else "")
     if kind == "free":
         if "ref" in step:
