@@ -171,7 +171,7 @@ def _d_expand(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def
 
 
 def _d_take_off(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def]
-    target, target_order = arg
+    target, target_order = arg or (pfn, order)
     return (
         "take_page_off_buddy",
         None,

@@ -190,8 +190,7 @@ def parse_zone_initial(obj: Any, path: str, start: int, pages: int, max_order: i
             check_isolate(pfn, mt, where)
             free.append((pfn, order, mt))
             free_order[pfn] = order
-        for i, (pfn, order, _mt_) in enumerate(free):
-            _check_unmerged(pfn, order, free_order, pb_mt, max_order, pageblock_order, f"{path}.free[{i}]")
+            _check_unmerged(pfn, order, free_order, pb_mt, max_order, pageblock_order, where)
     elif "free_counts" in obj:
         free = _lay_out_counts(obj["free_counts"], f"{path}.free_counts", start, pages, max_order,
                                pageblock_order, pageblocks, used, free_order)

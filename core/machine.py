@@ -25,6 +25,7 @@ from .errors import (
     WrongOrder,
 )
 from .host import Host
+from .initial_state import apply_initial_state
 from .mmzone import (
     ALLOC_MIGRATETYPES,
     MIGRATE_ISOLATE,
@@ -50,7 +51,6 @@ from .page_hinting import (
     page_hinting_shutdown,
     page_hinting_startup,
 )
-from .initial_state import apply_initial_state
 from .steps import parse_step
 from .take_page import alloc_at
 from .workqueue import Clock, run_work, start_work

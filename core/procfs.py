@@ -95,7 +95,7 @@ def why_missing(root: Path, rel: str) -> str:
     if rel.startswith("sys/module/page_reporting"):
         return "free page reporting is not in this kernel (before Linux 5.7, or CONFIG_PAGE_REPORTING is off)"
     if rel == "proc/pagetypeinfo":
-        return "/proc/pagetypeinfo is missing: a kernel built without CONFIG_PROC_FS's vmstat files, or older than 2.6.24"
+        return "/proc/pagetypeinfo is missing: a kernel older than 2.6.24, or built without CONFIG_PROC_FS"
     if rel in ("proc/kpageflags", "proc/kpagecount"):
         return f"/{rel} is missing: a kernel built without CONFIG_PROC_PAGE_MONITOR"
     return f"/{rel} does not exist on this kernel"

@@ -148,9 +148,13 @@ class Importer:
                 self.backwards += 1  # per-cpu buffers interleave; time never goes back in the scenario
             else:
                 self.last_ts = ts
-                t = int((ts - self.first_ts) * scale)
+                t = int((ts - self.first_ts) * scale + 1e-6)  # 1e-6: 100.05 - 100.0 is 0.0499999...
                 if t > self.now_ms:
-                    append({"do": "advance", "ms": t - self.now_ms})
+                    last_step = steps[-1]
+                    if last_step["do"] == "advance":  # nothing happened since the last advance: extend it
+                        last_step["ms"] += t - self.now_ms
+                    else:
+                        append({"do": "advance", "ms": t - self.now_ms})
                     self.now_ms = t
             order = int(order_s)
             if page in _NULL_PAGES or not page.strip("0x"):

@@ -73,7 +73,7 @@ def test_old_kernel_reserve_type_and_no_start_pfn() -> None:
     info = host["pagetypeinfo"]
     assert info.migratetypes == ["Unmovable", "Reclaimable", "Movable", "Reserve"]
     assert info.zone(0, "Normal").blocks == {"Unmovable": 20, "Reclaimable": 4, "Movable": 230, "Reserve": 2}
-    normal = [z for z in host["zoneinfo"] if z.zone == "Normal"][0]
+    normal = next(z for z in host["zoneinfo"] if z.zone == "Normal")
     assert "start_pfn" not in normal.fields and normal.fields["spanned"] == 126976
     assert "managed" not in normal.fields
 
