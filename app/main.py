@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from core import InvalidInput
 
 from .links import LinkStore
+from .live_host import register as register_live_host
 from .presets import get_preset, load_presets
 from .protocol import PROTOCOL_VERSION
 from .sessions import LimitError, SessionManager
@@ -184,6 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def stored_link(link_id: str) -> Response:
         return dashboard()
 
+    register_live_host(app, settings)  # "This machine", Simulate this machine, trace upload (app/live_host.py)
     if static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
     return app

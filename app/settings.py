@@ -39,6 +39,10 @@ class Settings:
     max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
     max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
     log_level: str = field(default="info", metadata={"help": "uvicorn log level"})
+    proc_root: str = field(default="/", metadata={"help": "where the live host view reads /proc and /sys from"})
+    host_refresh_s: float = field(default=1.0, metadata={"help": "seconds between reads of the host while watched"})
+    host_map_max_pages: int = field(default=1 << 26, metadata={"help": "largest host whose kpageflags map is read"})
+    max_trace_bytes: int = field(default=256 << 20, metadata={"help": "largest trace accepted by /api/import-trace"})
 
     def limits(self) -> dict[str, Any]:
         """What clients are told (hello message, /healthz)."""

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core import InvalidInput, StepFailed
 
+from .live_host import HOST_ID, serve_host
 from .protocol import (
     PROTOCOL_VERSION,
     AuthMsg,
@@ -285,6 +286,8 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
         await ws.close(code=CLOSE_POLICY)
         return
     await ws.accept()
+    if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
+        return await serve_host(ws, settings)
     session = manager.get(session_id)
     if session is None:
         await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id!r} here "
