@@ -25,6 +25,12 @@ class HostMapView extends MemMapView {
     if (L && L.cell) L.cell = false;
     return L;
   }
+
+  _ensureCanvas(z) {
+    super._ensureCanvas(z);
+    // No pageblock stripe here: procfs gives pageblock migratetypes as counts only.
+    this.sub.textContent = this.sub.textContent.replace(/ · under each row.*$/, " · one colour per page kind, from /proc/kpageflags");
+  }
 }
 const map = new HostMapView(ctx);
 window.hostView = { store, map, ctx, snapshots: 0 };
@@ -97,7 +103,7 @@ function freeArea(doc, z) {
   const order = doc.page_reporting?.page_reporting_order;
   let body = "";
   for (let o = maxOrder - 1; o >= 0; o--) {
-    body += `<tr class="${o === order ? "rep" : ""}"><td>order ${o}</td>${mts.map((m) => cell(rows[m][o] ?? 0, o, m)).join("")}` +
+    body += `<tr class="${o === order ? "rep" : ""}"${o === order ? ' title="page_reporting_order: blocks of this order and up are reported"' : ""}><td>order ${o}</td>${mts.map((m) => cell(rows[m][o] ?? 0, o, m)).join("")}` +
       `<td class="total">${num(buddy[o])}</td></tr>`;
   }
   const pages = (m) => rows[m].reduce((s, n, o) => s + (n << o), 0);
@@ -107,7 +113,7 @@ function freeArea(doc, z) {
     `<tr><td>pageblocks</td>${mts.map((m) => `<td>${num(pb[m])}</td>`).join("")}<td></td></tr>`;
   const capped = z.capped?.length ? `<p class="hint">Printed as "&gt;100000" by the kernel (a lower bound): ${esc(z.capped.join(", "))}</p>` : "";
   return `<table class="hfa" data-testid="host-free-table"><thead><tr><th>order</th>` +
-    mts.map((m) => `<th><i class="sw ${MT_CLASS[m] ?? ""}"></i> ${esc(m)}</th>`).join("") +
+    mts.map((m) => `<th title="${esc(m)}"><i class="sw ${MT_CLASS[m] ?? ""}"></i>${esc(m.length > 8 ? `${m.slice(0, 7)}.` : m)}</th>`).join("") +
     `<th>buddyinfo</th></tr></thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table>${capped}`;
 }
 
