@@ -1,6 +1,6 @@
 """"Simulate this machine": a scenario as close to a real host's free memory as the model allows.
 
-The rules (docs/simulate-host.md says the same to users, and each scenario
+The rules (docs/live-host.md says the same to users, and each scenario
 lists the approximations it made in `notes`):
 
 * zones: every zone with pages, ordered by node then start pfn; zones of
