@@ -171,12 +171,12 @@ def _d_expand(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def
 
 
 def _d_take_off(zone, pfn, order, mt, arg) -> Desc:  # type: ignore[no-untyped-def]
-    target, target_order = arg or (pfn, order)
+    from .take_page import _take_off_text
+
     return (
         "take_page_off_buddy",
         None,
-        f"take_page_off_buddy: took {pfn} (order {order}) off {_mt(mt)} order {order} for the block at {target} "
-        f"(order {target_order}); break_down_buddy_pages returns the rest (Linux 5.8+, not a v5.3 path)",
+        _take_off_text(pfn, order, mt, arg),
         [_list(zone, order, mt)],
         [pfn],
         {"change": {"op": "del", "list": _list(zone, order, mt), "pfn": pfn}},

@@ -26,19 +26,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import page_alloc
+from . import mmzone, page_alloc
 from .mmzone import (
     MIGRATE_ISOLATE,
+    MIGRATETYPE_NAMES,
     MT_MASK,
     MT_SHIFT,
     ORDER_MASK,
     Page,
+    PageBuddy,
     Zone,
     add_to_free_list,
     del_page_from_free_list,
     get_pageblock_migratetype,
     release_page_struct,
 )
+
+
+def _take_off_text(pfn: int, order: int, mt: int, arg: Any) -> str:
+    target, target_order = arg or (pfn, order)
+    return (f"take_page_off_buddy: took {pfn} (order {order}) off {MIGRATETYPE_NAMES[mt]} order {order} for the "
+            f"block at {target} (order {target_order}); break_down_buddy_pages returns the rest (Linux 5.8+, not a "
+            "v5.3 path)")
+
+
+# Raw event kinds: plain names here; typed kinds where the core declares them (core/kinds.py, core/trace.py).
+try:  # pragma: no cover - depends on which core this module sits in
+    from .kinds import ALLOC as _ALLOC_EVENT  # type: ignore[attr-defined]
+    from .kinds import EXPAND as _EXPAND_EVENT  # type: ignore[attr-defined]
+    from .trace import Category, Touch, Words, declare  # type: ignore[attr-defined]
+
+    def _d_take_off(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> Any:
+        return Words(_take_off_text(pfn, order, mt, arg), [[zone, order, MIGRATETYPE_NAMES[mt]]], [pfn])
+
+    _TAKE_OFF_EVENT: Any = declare("take_off", Category.ALLOC, "TAKE", "take_page_off_buddy", _d_take_off,
+                                   touches=Touch.LIST)
+except ImportError:
+    _ALLOC_EVENT, _EXPAND_EVENT, _TAKE_OFF_EVENT = "alloc", "expand", "take_off"
 
 
 def find_free_block(zone: Zone, pfn: int, order: int) -> tuple[Page | None, str]:
@@ -52,7 +76,7 @@ def find_free_block(zone: Zone, pfn: int, order: int) -> tuple[Page | None, str]
             continue  # a tail page at this alignment: look one order up
         if entry.__class__ is Page:
             block_order = entry.info & ORDER_MASK
-            if entry.prev is None:
+            if not PageBuddy(entry):
                 return None, f"pfn {pfn} is in the hinting batch (block {head}, order {block_order}), in flight"
             if block_order >= k:
                 return entry, ""
@@ -88,6 +112,8 @@ def break_down_buddy_pages(zone: Zone, page: Page, target: int, low: int, high: 
         if buddy_pfn == page.pfn and not head_used:
             half = page
             head_used = True
+        elif _new_page_struct is not None:
+            half = _new_page_struct(pgdat, buddy_pfn)
         elif spare:
             half = spare.pop()
             half.pfn = buddy_pfn
@@ -96,10 +122,13 @@ def break_down_buddy_pages(zone: Zone, page: Page, target: int, low: int, high: 
         mem_map[buddy_pfn] = half
         add_to_free_list(half, zone, high, migratetype)
         if trace is not None:
-            trace.append(("expand", zone.idx, buddy_pfn, high, migratetype, None))
+            trace.append((_EXPAND_EVENT, zone.idx, buddy_pfn, high, migratetype, None))
         pfn = next_pfn
     if not head_used:  # the head is the target's own first page: no longer a free block's head
         release_page_struct(pgdat, page)
+
+
+_new_page_struct = getattr(mmzone, "new_page_struct", None)  # where the core has one, its way to make a Page
 
 
 def _mod_zone_freepage_state(zone: Zone, nr_pages: int, migratetype: int) -> None:
@@ -126,7 +155,7 @@ def take_page_off_buddy(zone: Zone, pfn: int, order: int, alloc_migratetype: int
     migratetype = get_pageblock_migratetype(zone, page.pfn)  # get_pfnblock_migratetype(page_head, pfn_head)
     trace = pgdat.trace
     if trace is not None:
-        trace.append(("take_off", zone.idx, page.pfn, block_order, list_mt, (pfn, order)))
+        trace.append((_TAKE_OFF_EVENT, zone.idx, page.pfn, block_order, list_mt, (pfn, order)))
     del_page_from_free_list(page, zone, block_order)  # clears Hinted/Reported: a use of the hint, not a waste
     if block_order > order:
         break_down_buddy_pages(zone, page, pfn, order, block_order, migratetype)
@@ -153,7 +182,7 @@ def alloc_at(machine: Any, zone: Zone, pfn: int, order: int, alloc_migratetype: 
         refaults = host.touch(pfn, order)
     trace = machine.pgdat.trace
     if trace is not None:
-        trace.append(("alloc", zone.idx, pfn, order, alloc_migratetype, refaults))
+        trace.append((_ALLOC_EVENT, zone.idx, pfn, order, alloc_migratetype, refaults))
     if name is not None:
         machine._bind(name, (pfn, order))
         machine._ref_of_pfn[pfn] = name
