@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -137,18 +138,13 @@ async def _pings(url: str, n: int) -> list[float]:
     return out
 
 
-async def _watch_host(url: str, stop: asyncio.Event) -> int:
+async def _watch_host(url: str, seen: list[int]) -> None:
+    """Watch /ws/host until cancelled, counting the snapshots."""
     import websockets
 
-    seen = 0
     async with websockets.connect(url, max_size=None) as ws:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(ws.recv(), 0.5)
-                seen += 1
-            except asyncio.TimeoutError:
-                pass
-    return seen
+        async for _ in ws:
+            seen[0] += 1
 
 
 def latency_figure(n: int) -> None:
@@ -160,12 +156,14 @@ def latency_figure(n: int) -> None:
 
         async def both() -> tuple[list[float], list[float], int]:
             quiet = await _pings(ws_url, n)
-            stop = asyncio.Event()
-            watcher = asyncio.create_task(_watch_host(host_url, stop))
+            seen = [0]
+            watcher = asyncio.create_task(_watch_host(host_url, seen))
             await asyncio.sleep(2.5)  # the worker process is up and refreshing
             busy = await _pings(ws_url, n)
-            stop.set()
-            return quiet, busy, await watcher
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            return quiet, busy, seen[0]
 
         quiet, busy, refreshes = asyncio.run(both())
         q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731

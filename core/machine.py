@@ -457,8 +457,11 @@ class Machine:
                     pfn = self._alloc(self._zone_by_name[step["zone"]], step["order"],
                                       _ALLOC_MT[step["migratetype"]], step.get("as"))
                 result = {"ok": True, "pfn": pfn}
-            elif kind == "free" and "pfn" in step:
-                self.free(step["pfn"], step.get("order"))
+            elif kind == "free":
+                if "pfn" in step:
+                    self.free(step["pfn"], step.get("order"))
+                else:  # by a scenario name (imported traces free every block this way)
+                    self.free_ref(step["ref"], step.get("order"))
                 result = {"ok": True}
             else:
                 result = self._handlers[kind](step)

@@ -68,11 +68,17 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
+                name = obj.get("as")
                 if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
-                        and obj.get("as") is None and obj.get("pfn") is None):
-                    return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+                        and obj.get("pfn") is None):
+                    if name is None:
+                        return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+                    if n == 5 and name.__class__ is str and name:  # a named alloc (imported traces: every one)
+                        return obj
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
+                    return obj
+                if n == 2 and obj.get("ref").__class__ is str and obj["ref"]:
                     return obj
             elif kind == "advance" and n == 2:
                 ms = obj.get("ms")

@@ -13,7 +13,8 @@ import os
 import struct
 from pathlib import Path
 
-KPF_UPTODATE, KPF_LRU, KPF_SLAB, KPF_BUDDY, KPF_MMAP, KPF_NOPAGE, KPF_OFFLINE, KPF_RESERVED = 3, 5, 7, 10, 11, 20, 23, 32
+KPF_UPTODATE, KPF_LRU, KPF_SLAB, KPF_BUDDY, KPF_MMAP = 3, 5, 7, 10, 11
+KPF_NOPAGE, KPF_OFFLINE, KPF_RESERVED = 20, 23, 32
 ZONES = (("DMA", 1, 4095), ("Normal", 4096, 32768))
 END = 4096 + 32768
 
@@ -83,7 +84,8 @@ def write_tree(root: Path, variant: int = 0) -> None:
     _atomic(proc / "buddyinfo", "".join(buddy))
     _atomic(proc / "pagetypeinfo", pti)
     _atomic(proc / "zoneinfo", "".join(zoneinfo))
-    _atomic(proc / "vmstat", f"nr_free_pages {sum(1 << b[1] for b in blocks)}\nnr_free_cma 0\npgfree {1000 + variant}\n")
+    free_pages = sum(1 << b[1] for b in blocks)
+    _atomic(proc / "vmstat", f"nr_free_pages {free_pages}\nnr_free_cma 0\npgfree {1000 + variant}\n")
     _atomic(proc / "sys" / "kernel" / "osrelease", "6.18.0-fixture\n")
     _atomic(root / "sys" / "module" / "page_reporting" / "parameters" / "page_reporting_order", "9\n")
     _atomic(proc / "kpageflags", words(variant))

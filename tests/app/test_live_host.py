@@ -41,7 +41,8 @@ def test_snapshot_over_http(tree: Path) -> None:
     # The map: the generator's free blocks, Reported heads painting their blocks, the offline range, kernel pages.
     m = codes(normal)
     free_pages = sum(1 << o for p, o, _mt, _r in free_blocks(0) if p >= 4096)
-    assert m.count(0) + m.count(1) == free_pages == normal["map"]["counts"]["free"] + normal["map"]["counts"]["reported"]
+    counts = normal["map"]["counts"]
+    assert m.count(0) + m.count(1) == free_pages == counts["free"] + counts["reported"]
     assert normal["map"]["counts"]["reported"] == 1024 + 512 and normal["map"]["reported_blocks"] == 2
     assert normal["map"]["counts"]["offline"] == 1024 and normal["map"]["counts"]["kernel"] == 1024
     assert doc["page_reporting"] == {"page_reporting_order": 9}
