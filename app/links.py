@@ -36,14 +36,15 @@ class LinkStore:
     def put(self, body: Any) -> str:
         """Check and store a link body {scenario, step?, view?}; returns its id."""
         if not isinstance(body, dict):
-            raise InvalidInput("the body must be an object", None)
+            raise InvalidInput(f"the body must be a JSON object, not {type(body).__name__}", "body")
         unknown = set(body) - {"scenario", "step", "view"}
         if unknown:
-            raise InvalidInput(f"unknown field {sorted(unknown)[0]!r}", sorted(unknown)[0])
+            first = sorted(str(k) for k in unknown)[0][:100]
+            raise InvalidInput(f"unknown field {first[:40]!r}; a link has scenario, step and view", first)
         try:
             scenario = parse_scenario(body.get("scenario"), max_pages=self.max_pages)
         except InvalidInput as err:
-            err.field = f"scenario.{err.field}" if err.field else "scenario"
+            err.field = "scenario" if err.field in (None, "scenario") else f"scenario.{err.field}"
             raise
         step = body.get("step", len(scenario.steps))
         if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= len(scenario.steps):

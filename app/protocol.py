@@ -16,15 +16,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .roles import Role
+
 PROTOCOL_VERSION = 1
+# Relative weights of a workload's choices: finite, and small enough that their sum stays finite.
+Weight = Annotated[float, Field(ge=0, le=1e6)]
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     v: int = Field(PROTOCOL_VERSION, description="Protocol version; this server speaks 1.")
 
 
 class _Request(_Msg):
+    # No coercion: "7" is not an id, "1" not an order, 1 not true.  A wrong type anywhere is refused.
+    model_config = ConfigDict(strict=True)
     id: int | None = Field(None, ge=0, le=2**53, description="Echoed in the reply; pick a new one per request.")
 
 
@@ -40,7 +46,11 @@ class AuthMsg(_Request):
 
 class DoMsg(_Request):
     """Apply one scenario step (FORMATS.md): alloc, free, move_pageblock,
-    hinting_start, hinting_stop, advance, step, stepping."""
+    hinting_start, hinting_stop, advance, step, stepping.
+
+    Here a step carries only its kind's fields: anything else (a misspelt
+    `migrateype`, a tour's `say`) is refused naming it, where a scenario
+    file would let a descriptive extra field through."""
 
     type: Literal["do"]
     step: dict[str, Any]
@@ -71,11 +81,11 @@ class WorkloadMsg(_Request):
     rate: float = Field(100, gt=0, le=100_000, description="Steps per real second.")
     live_target: int = Field(200, ge=1, le=1_000_000)
     orders: list[int] = Field(default_factory=lambda: [0, 1, 2, 3], min_length=1, max_length=16)
-    order_weights: list[float] | None = Field(None, max_length=16)
+    order_weights: list[Weight] | None = Field(None, max_length=16)
     migratetypes: list[Literal["Unmovable", "Movable", "Reclaimable"]] = Field(
         default_factory=lambda: ["Movable", "Unmovable", "Reclaimable"], min_length=1, max_length=3
     )
-    mt_weights: list[float] | None = Field(None, max_length=3)
+    mt_weights: list[Weight] | None = Field(None, max_length=3)
     zone: str | None = Field(None, max_length=100)
 
 
@@ -175,7 +185,7 @@ class TimelineInfo(BaseModel):
 class Member(BaseModel):
     id: str
     name: str | None = None
-    role: Literal["viewer", "controller"]
+    role: Role
     owner: bool
     hand: bool
 
@@ -190,13 +200,17 @@ class SessionInfo(BaseModel):
     timeline: TimelineInfo
     viewers: int
     controllers: int
-    audience: list[Member] = Field(description="The first 100 connections, for the presenter.")
+    audience: list[Member] = Field(
+        default_factory=list,
+        description="The first 100 connections: filled in for the session's owner only (others get []); "
+        "the owner hears of later changes through `audience` messages.")
     view: dict[str, Any] | None = Field(None, description="The presenter's view, for viewers who follow it.")
     view_by: str | None = Field(None, description="The connection that sent the view.")
 
 
 class ErrorInfo(BaseModel):
-    code: str = Field(description="read_only, invalid, step_failed, rate_limited, too_large, bad_json, ...")
+    code: str = Field(description="read_only, invalid, step_failed, rate_limited, too_large, bad_json, too_deep, "
+                      "bad_text, bad_frame, not_owner, bad_token, unsupported_version, history_full, internal, ...")
     message: str
     field: str | None = Field(None, description="The field at fault, as a dotted path.")
 
@@ -207,7 +221,7 @@ class HelloMsg(_Msg):
     type: Literal["hello"] = "hello"
     session: str
     connection: str = Field(description="This connection's id, as the audience list shows it.")
-    role: Literal["viewer", "controller"]
+    role: Role
     limits: dict[str, Any]
 
 
@@ -215,7 +229,7 @@ class RoleMsg(_Msg):
     """This connection's role changed (auth, or the owner granted or revoked control)."""
 
     type: Literal["role"] = "role"
-    role: Literal["viewer", "controller"]
+    role: Role
     owner: bool
 
 
@@ -271,8 +285,21 @@ class PongMsg(_Msg):
     id: int | None = None
 
 
+class AudienceMsg(_Msg):
+    """To the session's owner only: who is watching changed (joins, leaves, names, raised hands).
+
+    Not sequenced (it is not part of the state).  Coalesced: at most one per
+    `info_interval_ms`, so a busy audience costs the owner a few small
+    messages a second and everyone else nothing."""
+
+    type: Literal["audience"] = "audience"
+    viewers: int
+    controllers: int
+    audience: list[Member] = Field(description="The first 100 connections.")
+
+
 ServerMessage = Annotated[
-    HelloMsg | RoleMsg | SnapshotMsg | DeltaMsg | ResultMsg | ErrorMsg | PongMsg,
+    HelloMsg | RoleMsg | SnapshotMsg | DeltaMsg | ResultMsg | ErrorMsg | PongMsg | AudienceMsg,
     Field(discriminator="type"),
 ]
 server_message = TypeAdapter(ServerMessage)

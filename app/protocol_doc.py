@@ -32,20 +32,66 @@ Generated from `app/protocol.py` by `python -m app --protocol-doc`; do not edit 
 
 Every message is one JSON object with a `type` and the protocol version `v` (clients may
 omit `v`; a different version is refused with `unsupported_version`).  Requests carry an
-`id`; the answer is a `result` with the same `id`.  A request the server cannot read
-(bad JSON, unknown type, a missing or out-of-range field, a step the core refuses) gets an
-answer naming the field at fault; the connection stays open and nothing changes.
+`id` (an integer, 0..2^53); the answer is a `result` with the same `id`.  Types are not
+coerced: `"7"` is not an id, `"1"` is not an order, `1` is not `true`.
+
+### Every frame is answered
+
+Each frame a client sends gets exactly one answer, in the order sent: a `result` (or
+`pong`) carrying its id, or an `error` when no id could be read.  A frame the server
+cannot read is answered, and the connection stays open with the session untouched:
+
+| what was sent | `error.code` | `error.field` |
+|---|---|---|
+| not JSON (also `NaN`, `Infinity`, numbers too large for a double) | `bad_json` | `message` |
+| arrays and objects nested deeper than `limits.max_json_depth` (32) | `too_deep` | `message` |
+| a lone UTF-16 surrogate (`"\\ud800"`) anywhere, keys included | `bad_text` | `message` |
+| a binary frame | `bad_frame` | `message` |
+| JSON that is not an object (`[]`, `3`, `"ping"`) | `invalid` | `message` |
+| over `limits.max_message_bytes` (the answer carries the id) | `too_large` | |
+| over the request rate (bigger messages cost more of it) | `rate_limited` | |
+| an unknown or missing field, a wrong type or range | `invalid` | the field, e.g. `step.zone`, `mt_weights.0` |
+| an unexpected server failure (a bug; it is logged) | `internal` | |
+
+Nothing unreadable is stored or echoed, and a refused request changes nothing: an
+invalid `travel`, `undo` or `branch` leaves a running clock and workload running.
+
+The server closes a connection only on purpose, with a close code and a reason:
+1008 for a policy (a client that leaves more than `max_control_queue` answers unread, a
+limit reached on connect), 1009 for a frame over the transport's limit (1 MiB, or twice
+`max_message_bytes`), 4404 for an unknown session.  A connection refused before the
+handshake (a foreign Origin, too many connections from one address or in all) gets an
+HTTP 403 instead.
+
+### Fields of a step: strict here, lenient in files
+
+`do.step` carries only the fields its kind takes (`alloc`: zone, order, migratetype, as;
+`free`: ref or pfn, order; `move_pageblock`: pfn, migratetype; `advance`: ms; `stepping`:
+on); any other field is refused naming it (`step.migrateype`).  A live request has no
+use for extra fields, and a misspelt one (`migrateype`) would otherwise silently become
+the default (`Movable`).  A scenario *document* (POST /api/sessions, POST /api/links,
+`reset.scenario`, `python -m core replay`) follows FORMATS.md, which allows extra fields
+anywhere (tours carry `say`, `setup`, `predict` on their steps, documents carry
+`description`, `kind`...): there only a likely misspelling is refused, a field of four
+or more characters that reads like one the step's kind takes and the step lacks
+(`scenario.steps[3].migrateype`: "did you mean 'migratetype'?").  The request bodies
+themselves are strict: `POST /api/sessions` takes `preset` or `scenario` and nothing
+else.
 
 ### Ordering and sequence numbers
 
+Each connection has two outgoing queues.  Answers (`result`, `pong`, `error`, `role`,
+`hello`) are never dropped; the session's stream (`snapshot`, `delta`, `audience`) is.
+Answers go first, so a `result` is always sent before the delta that shows its effect.
+
 `snapshot` carries `seq`; each later `delta` carries the next number.  A client that
 sees a gap sends `resync` and gets a new snapshot.  A viewer that falls more than the
-server's queue limit behind is skipped ahead: its pending messages are replaced by a
-snapshot.  While the clock or a workload runs, deltas are coalesced to at most one per
-frame (`frame_ms`, 16 ms by default), and keep only the newest events and steps of
-their interval (`events_omitted` and `steps_omitted` say how many were left out; the
-session's scenario has every step).  A `result` is always sent before the
-delta that shows its effect.
+server's queue limit behind is skipped ahead: its pending stream is replaced by a
+snapshot (its answers are kept).  While the clock or a workload runs, deltas are coalesced
+to at most one per frame (`frame_ms`, 16 ms by default), and keep only the newest events
+and steps of their interval (`events_omitted` and `steps_omitted` say how many were left
+out; `GET /api/sessions/<id>/steps?start=N` serves the rest, and the session's scenario
+has every step).
 
 ### Steps
 
@@ -54,7 +100,8 @@ delta that shows its effect.
 (no free block, a pfn that is not allocated, nothing to step) is still recorded in the
 session's history, like a failed step in a replay, and answered with `ok: false`, error
 code `step_failed` and the step's result.  The session's history is always a valid
-scenario: `GET /api/sessions/<id>/scenario`.
+scenario (`GET /api/sessions/<id>/scenario`): the running clock's advances are merged
+into one step, but never past the format's limit of 10^9 ms per advance.
 
 ### Time travel
 
@@ -63,22 +110,37 @@ session is: `cursor` steps applied out of `length`, and the kept `branches`.  `t
 moves the cursor (moving back sends a snapshot; moving forward sends deltas), `undo`
 takes back the last step, `branch` switches to or discards a kept branch.  Acting with
 the cursor in the past forks: the old future becomes a branch.  Travel pauses the clock
-and stops a workload.
+and stops a workload (a refused travel does neither).
 
 ### Presenting
 
 `hello.connection` is the connection's id.  Viewers may send `identity` (a name, a raised
-hand); the session's `audience` lists connections for the presenter.  The owner (who sent
-the control token) can `control`/`grant` control to a connection and `revoke` it; the
-connection is told with a `role` message.  A controller's `view` (zone, selection, view
-options) is stored and sent to every viewer in `session.view`, so an audience can follow
-the presenter's picture.
+hand).  Who is watching is the owner's business only: the owner's copy of `session`
+lists the `audience`, everyone else's has `audience: []`, and later changes reach the
+owner as `audience` messages, at most one per `info_interval_ms` (100 ms).  Viewer
+counts and the presenter's `view` reach everyone, coalesced the same way; what a
+request changes (clock, workload, timeline, reset) goes out with its delta at once.
+So a viewer toggling its hand costs one small message to the owner a tenth of a
+second, not a message to every viewer.  The owner (who sent the control token) can
+`control`/`grant` control to a connection and `revoke` it; the connection is told with a
+`role` message.  The owner's own control is neither granted nor revoked.
 
 ### Limits
 
-`hello.limits` tells the client the server's limits: message size, requests per second
-per connection (over it: `rate_limited`), connections per session, pages per session,
-history length and workload rate.
+`hello.limits` tells the client the server's limits: message size and nesting depth,
+requests per second per connection (over it: `rate_limited`), connections per session,
+pages per session, history length and workload rate.  The server also limits
+connections in all and per address, sessions in all and per address (sessions nobody
+ever connected to are reclaimed after `unused_expiry_s`, and make room for new ones
+after `unused_grace_s` when the server is full), titles (`max_title_chars`) and names
+(`max_name_chars`); `python -m app --help` lists them all.
+
+### Version
+
+This is still version 1: every change since the first release is either a new message
+a client may ignore (`audience`) or a stricter check of what was already invalid.  A
+version-1 client keeps working; one that showed the audience to non-owners now sees an
+empty list.
 
 ## The delta's `changes`
 
@@ -94,16 +156,27 @@ history length and workload rate.
 | `GET /api/sessions/<id>` | the session's `SessionInfo` |
 | `GET /api/sessions/<id>/state` | hinting-state/1 |
 | `GET /api/sessions/<id>/scenario` | the session's history as hinting-scenario/1 |
+| `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{start, stop, length, cursor, steps}}` |
+| `GET /api/sessions/<id>/frames?start=N&stop=M&zone=Z` | the states at positions N..M (a count, size and time budget) |
+| `POST /api/links`, `GET /api/links/<id>` | stored permalinks |
 | `GET /api/presets`, `GET /api/presets/<name>` | the presets, a preset's scenario |
 | `GET /healthz` | `{{"ok": true, ...}}` |
 | `GET /docs` | OpenAPI |
 
-Errors over HTTP are `{{"error": {{"code", "message", "field"}}}}`.
+Errors over HTTP are `{{"error": {{"code", "message", "field"}}}}`, always (unknown paths, wrong
+methods and bad query parameters too).  POST bodies must be JSON (`content-type:
+application/json`, else 415) and come from an allowed page (a browser's Origin must name
+one of the server's host names: loopback, this machine's LAN addresses, `--allowed-hosts`;
+else 403); a body over `max_body_bytes` is refused by its Content-Length before it is read
+(413).  A large scenario is replayed off the event loop within `replay_budget_s`; frames
+are computed off the loop within `frames_budget_s` and `max_frames_bytes` (422
+`too_slow` or `too_large` naming `stop` past them; 503 `busy` when too many such
+requests wait).  Too many sessions answer 429 with `Retry-After`.
 """
 
 CLIENT = [p.AuthMsg, p.DoMsg, p.ClockMsg, p.ResetMsg, p.WorkloadMsg, p.TravelMsg, p.UndoMsg, p.BranchMsg,
           p.ViewMsg, p.ControlMsg, p.IdentityMsg, p.ResyncMsg, p.PingMsg]
-SERVER = [p.HelloMsg, p.RoleMsg, p.SnapshotMsg, p.DeltaMsg, p.ResultMsg, p.ErrorMsg, p.PongMsg]
+SERVER = [p.HelloMsg, p.RoleMsg, p.SnapshotMsg, p.DeltaMsg, p.ResultMsg, p.ErrorMsg, p.PongMsg, p.AudienceMsg]
 
 
 def _section(model: type[BaseModel]) -> str:

@@ -9,27 +9,48 @@ work runs at most once, at its due time, either way).
 
 Viewers get a snapshot, then deltas (core/delta.py) in sequence.  All of a
 session's work happens on the event loop in plain synchronous code, so no
-step ever interleaves with another or with a delta being built.
+step ever interleaves with another or with a delta being built; only a new
+session's first replay (before anyone can see it) may run in a worker
+thread (app/heavy.py).
+
+What the session tells its viewers about itself comes in two speeds.  What
+a request changed (clock, workload, timeline, reset) goes out with that
+request's delta.  What the audience changes by coming, going, naming itself
+or raising a hand, and the presenter's view, are coalesced to at most one
+update per `info_interval_ms`; the audience list itself goes to the owner
+only.  So the cost of an audience grows with its size, not its square.
+
+Lifecycle points a durable store hooks into: `Session.__init__` (created,
+history replayed), `_record` (one step appended; `_clock_advance` may
+instead grow the last advance in place), `travel`/`undo`/`branch`/`reset`
+(the history or cursor changed shape), `set_view`, and
+`SessionManager._drop` (the session is gone).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import logging
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import Any
 
 from core import EventDecoder, InvalidInput, Scenario, StepFailed, parse_scenario, parse_step
 from core.delta import StateTracker
 from core.scenario import SCENARIO_FORMAT
+from core.steps import MAX_ADVANCE_MS
 from core.timeline import Timeline
 from core.workload import Workload
 
+from .errors import LimitError
+from .heavy import Deadline
 from .presets import DEFAULT_PRESET, get_preset
 from .protocol import (
+    AudienceMsg,
     BranchInfo,
     ClockInfo,
     DeltaMsg,
@@ -41,65 +62,38 @@ from .protocol import (
     WorkloadMsg,
 )
 from .settings import Settings
+from .subscriber import SNAPSHOT, Subscriber
 
-SNAPSHOT = object()  # queue marker: send a fresh snapshot here
+log = logging.getLogger("hinting_lab.sessions")
 
 
 def now_s() -> float:
     return time.monotonic()
 
 
-class LimitError(Exception):
-    """A configured limit was reached; `code` and `field` go to the client."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+def _prefixed(field: str | None, prefix: str) -> str:
+    """`scenario.steps[0]` for a field inside a scenario; `scenario` for the scenario itself."""
+    if not field or field == prefix:
+        return prefix
+    return f"{prefix}.{field}"
 
 
-class Subscriber:
-    """One websocket connection: its role, its outgoing queue, its rate bucket."""
+def check_names(scenario: Scenario, settings: Settings, prefix: str = "scenario") -> None:
+    """Titles and names go to every viewer again and again: keep them short."""
+    if scenario.title is not None and len(scenario.title) > settings.max_title_chars:
+        raise InvalidInput(f"at most {settings.max_title_chars} characters", f"{prefix}.title")
+    for i, (name, _) in enumerate(scenario.machine.zones):
+        if len(name) > settings.max_name_chars:
+            raise InvalidInput(f"at most {settings.max_name_chars} characters", f"{prefix}.machine.zones[{i}].name")
+    for i, step in enumerate(scenario.steps):
+        check_step_names(step, settings, f"{prefix}.steps[{i}]")
 
-    def __init__(self, role: str, settings: Settings) -> None:
-        self.id = secrets.token_hex(3)
-        self.role = role
-        self.owner = False  # holds the control token (may hand control to others)
-        self.name: str | None = None
-        self.hand = False
-        self.queue: deque[Any] = deque()  # (seq, text) pairs, plain texts, or SNAPSHOT
-        self.wake = asyncio.Event()
-        self.max_queue = settings.max_queue
-        self.rate = settings.actions_per_second
-        self.burst = float(settings.action_burst)
-        self.tokens = self.burst
-        self.stamp = time.monotonic()
-        self.resyncs = 0
 
-    @property
-    def controller(self) -> bool:
-        return self.role == "controller"
-
-    def push(self, item: Any) -> None:
-        if len(self.queue) >= self.max_queue:
-            # A viewer this far behind skips ahead: a fresh snapshot replaces
-            # everything it has not read yet.
-            self.queue.clear()
-            self.queue.append(SNAPSHOT)
-            self.resyncs += 1
-        else:
-            self.queue.append(item)
-        self.wake.set()
-
-    def take_token(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+def check_step_names(step: dict[str, Any], settings: Settings, where: str) -> None:
+    for key in ("as", "ref"):
+        name = step.get(key)
+        if name is not None and len(name) > settings.max_name_chars:
+            raise InvalidInput(f"at most {settings.max_name_chars} characters", f"{where}.{key}")
 
 
 def checkpoint_budget(scenario: Scenario) -> tuple[int, int]:
@@ -113,13 +107,16 @@ def checkpoint_budget(scenario: Scenario) -> tuple[int, int]:
 
 
 class Session:
-    def __init__(self, sid: str, settings: Settings, scenario: Scenario, preset: str | None) -> None:
+    def __init__(self, sid: str, settings: Settings, scenario: Scenario, preset: str | None,
+                 deadline: Deadline | None = None, address: str = "") -> None:
         self.id = sid
         self.control_token = secrets.token_urlsafe(24)
         self.settings = settings
+        self.address = address  # who created it (per-address session limit)
         self.subscribers: set[Subscriber] = set()
         self.created = time.monotonic()
         self.last_active = self.created
+        self.used = False  # someone connected at least once (unused sessions are reclaimed sooner)
         self.clock_running = False
         self.speed = 1.0
         self.workload: Workload | None = None
@@ -131,22 +128,36 @@ class Session:
         self.recent_events: deque[dict[str, Any]] = deque(maxlen=50)
         self.unwatched_since: float | None = time.monotonic()
         self.seq = 0
+        self.fault: str | None = None  # the last internal error a run hit (it stopped the run)
         self._ticker: asyncio.Task[None] | None = None
-        self._session_changed = False
+        self._session_changed = False  # public info changed by a request: send with the next delta
+        self._info_passive = False  # public info changed by the audience (counts, view): coalesced
+        self._audience_dirty = False  # the audience list changed: the owner hears, coalesced
+        self._info_sent = 0.0
+        self._passive_timer: asyncio.TimerHandle | None = None
+        self._snap_cache: dict[bool, tuple[int, str]] = {}
         self._clock_advance_last = False
-        self._reset(scenario, preset)
+        self._reset(scenario, preset, deadline)
 
     # --- the machine and its history -------------------------------------------
 
-    def _reset(self, scenario: Scenario, preset: str | None) -> None:
+    def _reset(self, scenario: Scenario, preset: str | None, deadline: Deadline | None = None) -> None:
         if len(scenario.steps) > self.settings.max_history:
             raise LimitError("too_large", f"the scenario has {len(scenario.steps)} steps; the limit is "
                              f"{self.settings.max_history}", "scenario.steps")
+        every, most = checkpoint_budget(scenario)
+        # The timeline starts empty and is fed the steps here, so a long replay can keep to its budget.
+        timeline = Timeline(dataclasses.replace(scenario, steps=[]), record_events=True, checkpoint_every=every,
+                            max_checkpoints=most)
+        apply = timeline.apply
+        for i, step in enumerate(scenario.steps):
+            if deadline is not None and not i % 2048:
+                deadline.check()
+            apply(step)
         self.scenario = scenario
         self.preset = preset
         self.title = scenario.title
-        every, most = checkpoint_budget(scenario)
-        self.timeline = Timeline(scenario, record_events=True, checkpoint_every=every, max_checkpoints=most)
+        self.timeline = timeline
         self._new_machine()
         self._clock_advance_last = False
 
@@ -170,11 +181,18 @@ class Session:
         return self.timeline.history
 
     def reset(self, scenario: Scenario, preset: str | None) -> None:
-        """Start over; every viewer gets a snapshot."""
+        """Start over; every viewer gets a snapshot.  Nothing changes if the scenario is refused."""
+        running = (self.clock_running, self.workload)
         self.stop_workload()
         self.clock_running = False
+        try:
+            self._reset(scenario, preset, Deadline(self.settings.replay_budget_s, "replaying this scenario",
+                                                   "scenario.steps"))
+        except Exception:
+            self.clock_running, self.workload = running
+            raise
         self.recent_events.clear()
-        self._reset(scenario, preset)
+        self.mark_changed()
         self._broadcast_snapshot()
 
     def _record(self, step: dict[str, Any]) -> dict[str, Any]:
@@ -193,18 +211,27 @@ class Session:
         return result
 
     def apply(self, step: Any) -> dict[str, Any]:
-        """A controller's step: checked by the core, applied, recorded."""
-        parsed = parse_step(step, self.machine.machine_config, "step")
+        """A controller's step: checked by the core (only its kind's fields), applied, recorded."""
+        parsed = parse_step(step, self.machine.machine_config, "step", strict=True)
+        check_step_names(parsed, self.settings, "step")
         return self._record(parsed)
 
     def _clock_advance(self, ms: int) -> None:
+        """The running clock moved `ms`: grow the last clock advance, or record a new one.
+
+        An advance never grows past the scenario format's limit (MAX_ADVANCE_MS):
+        the history must stay a scenario that imports and replays.
+        """
         tl = self.timeline
-        if self._clock_advance_last and tl.at_end:
+        if self._clock_advance_last and tl.at_end and tl.history[-1]["ms"] + ms <= MAX_ADVANCE_MS:
             # Nothing happened since the last clock advance: extend it.
             merged = tl.extend_last_advance(ms)
             index = tl.cursor - 1
             self.pending_steps.append({"index": index, "step": merged, "result": tl.results[index]})
             return
+        while ms > MAX_ADVANCE_MS:  # a single tick never is, but a direct caller may ask for more
+            self._record({"do": "advance", "ms": MAX_ADVANCE_MS})
+            ms -= MAX_ADVANCE_MS
         self._record({"do": "advance", "ms": ms})
         self._clock_advance_last = True
 
@@ -217,10 +244,10 @@ class Session:
             self.mark_changed()
 
     def travel(self, position: int) -> None:
-        self._pause_everything()
         tl = self.timeline
         if position > len(tl.history):
             raise InvalidInput(f"the history has {len(tl.history)} steps; travel to 0..{len(tl.history)}", "to")
+        self._pause_everything()
         before = tl.machine
         self.flush()
         start = tl.cursor
@@ -237,44 +264,54 @@ class Session:
             self._broadcast_snapshot()
 
     def undo(self) -> dict[str, Any]:
+        if self.timeline.cursor == 0:
+            raise InvalidInput("nothing to undo", "type")
         self._pause_everything()
         self.flush()
-        try:
-            undone = self.timeline.undo()
-        except ValueError as err:
-            raise InvalidInput(str(err), "type") from err
+        undone = self.timeline.undo()
         self._clock_advance_last = False
+        self.mark_changed()
         self._new_machine()
         self._broadcast_snapshot()
         return undone
 
     def branch(self, action: str, branch_id: int) -> None:
+        ids = [b.id for b in self.timeline.branches]
+        if branch_id not in ids:
+            raise InvalidInput(f"there is no branch {branch_id}" + (f"; the branches are {ids}" if ids else ""),
+                               "branch")
         self._pause_everything()
-        try:
-            if action == "switch":
-                self.flush()
-                self.timeline.switch(branch_id)
-                self._new_machine()
-                self._broadcast_snapshot()
-            else:
-                self.timeline.discard(branch_id)
-                self.mark_changed()
-        except ValueError as err:
-            raise InvalidInput(str(err), "branch") from err
+        if action == "switch":
+            self.flush()
+            self.timeline.switch(branch_id)
+            self._clock_advance_last = False
+            self._new_machine()
+            self.mark_changed()
+            self._broadcast_snapshot()
+        else:
+            self.timeline.discard(branch_id)
+            self.mark_changed()
+
+    def frames_plan(self, start: int, stop: int, zone: str | None) -> tuple[Any, list[dict[str, Any]]]:
+        """What frames start..stop need, taken on the loop: (a checkpoint, the steps after it).
+
+        The states themselves are computed elsewhere (a worker thread) from
+        these, which never change afterwards: checkpoints are never mutated,
+        and the step list is a copy.
+        """
+        names = [z.name for z in self.machine.zones]
+        if zone is not None and zone not in names:
+            raise InvalidInput(f"unknown zone {zone[:40]!r}; this machine has {', '.join(names)}", "zone")
+        tl = self.timeline
+        if not 0 <= start <= stop <= len(tl.history):
+            raise InvalidInput(f"positions must satisfy 0 <= start <= stop <= {len(tl.history)}", "start")
+        base = max(p for p in tl.checkpoints if p <= start)
+        return tl.checkpoints[base], tl.history[base:stop]
 
     def frames(self, start: int, stop: int, zone: str | None = None) -> list[dict[str, Any]]:
         """States at positions start..stop; with `zone`, only that zone's part of each."""
-        names = [z.name for z in self.machine.zones]
-        if zone is not None and zone not in names:
-            raise InvalidInput(f"unknown zone {zone!r}; this machine has {', '.join(names)}", "zone")
-        try:
-            states = list(self.timeline.states(start, stop))
-        except ValueError as err:
-            raise InvalidInput(str(err), "start") from err
-        if zone is not None:
-            for st in states:
-                st["zones"] = [z for z in st["zones"] if z["name"] == zone]
-        return states
+        checkpoint, steps = self.frames_plan(start, stop, zone)
+        return [json.loads(t) for t in frame_texts(checkpoint, steps, stop - start + 1, zone, None, None)]
 
     def scenario_document(self) -> dict[str, Any]:
         """The session's history as a hinting-scenario/1 document (all of it, whatever the cursor)."""
@@ -306,7 +343,7 @@ class Session:
         machine = self.machine
         zones = [z.name for z in machine.zones]
         if params.zone is not None and params.zone not in zones:
-            raise InvalidInput(f"unknown zone {params.zone!r}; this machine has {', '.join(zones)}", "zone")
+            raise InvalidInput(f"unknown zone {params.zone[:40]!r}; this machine has {', '.join(zones)}", "zone")
         for i, order in enumerate(params.orders):
             if not 0 <= order < machine.pgdat.max_order:
                 raise InvalidInput(f"must be in 0..{machine.pgdat.max_order - 1}, got {order}", f"orders[{i}]")
@@ -333,7 +370,32 @@ class Session:
             self.mark_changed()
 
     def mark_changed(self) -> None:
+        """Public session info changed because of a request: it goes out with the next delta."""
         self._session_changed = True
+
+    def note_info(self) -> None:
+        """Public session info changed by the audience (viewer counts, the presenter's view): coalesced."""
+        self._info_passive = True
+        self._audience_dirty = True
+        self._schedule_passive()
+
+    def note_audience(self) -> None:
+        """Only the audience list changed (a name, a hand): the owner hears, coalesced."""
+        self._audience_dirty = True
+        self._schedule_passive()
+
+    def _schedule_passive(self) -> None:
+        if self._passive_timer is not None:
+            return
+        with contextlib.suppress(RuntimeError):  # no loop (a test driving the session directly)
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, self._info_sent + self.settings.info_interval_ms / 1000 - time.monotonic())
+            self._passive_timer = loop.call_later(delay, self._passive_due)
+
+    def _passive_due(self) -> None:
+        self._passive_timer = None
+        if not self.running:  # while running, the ticker's next frame carries it
+            self._guarded(self.flush)
 
     def settle(self) -> None:
         """After a request: broadcast what it changed now, or let the running ticker do it this frame."""
@@ -346,41 +408,61 @@ class Session:
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.get_running_loop().create_task(self._tick_loop())
 
+    def _guarded(self, work: Any) -> None:
+        """Run session work from a timer or the ticker, where an exception would reach nobody.
+
+        A bug must not leave a workload "running" for ever with no task
+        behind it: the run stops, viewers are told, and the error is logged.
+        """
+        try:
+            work()
+        except Exception as err:
+            log.exception("session %s: internal error; its clock and workload are stopped", self.id)
+            self.fault = f"{type(err).__name__}: {err}"[:200]
+            self.clock_running = False
+            self.workload = None
+            self.mark_changed()
+            with contextlib.suppress(Exception):
+                self.flush()
+
     async def _tick_loop(self) -> None:
         """While the clock or a workload runs: one batch of work and one delta per frame."""
         loop = asyncio.get_running_loop()
         frame = self.settings.frame_ms / 1000
         last = loop.time()
-        carry_ms = 0.0
-        carry_steps = 0.0
+        carry = [0.0, 0.0]  # virtual ms, workload steps not yet done
+
+        def tick(dt: float) -> None:
+            try:
+                if self.workload is not None:
+                    carry[1] += self.workload_rate * dt
+                    n = int(carry[1])
+                    carry[1] -= n
+                    self._run_workload(n)
+                if self.clock_running:
+                    carry[0] += dt * 1000 * self.speed
+                    ms = int(carry[0])
+                    if ms:
+                        carry[0] -= ms
+                        self._clock_advance(ms)
+            except LimitError:
+                self.clock_running = False
+                self.workload = None
+                self._session_changed = True
+            if self.unwatched_since is not None and now_s() - self.unwatched_since > self.settings.orphan_pause_s:
+                # Nobody has watched for a while: stop burning CPU on an abandoned run.
+                self.clock_running = False
+                self.workload = None
+                self._session_changed = True
+            self.flush()
+
         try:
             while self.running:
                 await asyncio.sleep(frame)
                 now = loop.time()
                 dt = min(now - last, 0.25)  # after a stall, do not try to catch up seconds at once
                 last = now
-                try:
-                    if self.workload is not None:
-                        carry_steps += self.workload_rate * dt
-                        n = int(carry_steps)
-                        carry_steps -= n
-                        self._run_workload(n)
-                    if self.clock_running:
-                        carry_ms += dt * 1000 * self.speed
-                        ms = int(carry_ms)
-                        if ms:
-                            carry_ms -= ms
-                            self._clock_advance(ms)
-                except LimitError:
-                    self.clock_running = False
-                    self.workload = None
-                    self._session_changed = True
-                if self.unwatched_since is not None and now_s() - self.unwatched_since > self.settings.orphan_pause_s:
-                    # Nobody has watched for a while: stop burning CPU on an abandoned run.
-                    self.clock_running = False
-                    self.workload = None
-                    self._session_changed = True
-                self.flush()
+                self._guarded(lambda dt=dt: tick(dt))
         finally:
             self._ticker = None
 
@@ -395,7 +477,16 @@ class Session:
 
     # --- viewers ---------------------------------------------------------------------
 
-    def info(self) -> SessionInfo:
+    def audience(self) -> list[Member]:
+        return [Member(id=s.id, name=s.name, role=s.role, owner=s.owner, hand=s.hand)
+                for s in sorted(self.subscribers, key=lambda s: s.id)[:100]]
+
+    def audience_text(self) -> str:
+        return AudienceMsg(viewers=len(self.subscribers), controllers=sum(1 for s in self.subscribers if s.controller),
+                           audience=self.audience()).model_dump_json()
+
+    def info(self, audience: bool = True) -> SessionInfo:
+        """The session as its viewers see it; `audience=False` leaves out who is watching (all but the owner)."""
         wl = self.workload_params
         return SessionInfo(
             id=self.id,
@@ -417,10 +508,7 @@ class Session:
             ),
             viewers=len(self.subscribers),
             controllers=sum(1 for s in self.subscribers if s.controller),
-            audience=[
-                Member(id=s.id, name=s.name, role=s.role, owner=s.owner, hand=s.hand)  # type: ignore[arg-type]
-                for s in sorted(self.subscribers, key=lambda s: s.id)[:100]
-            ],
+            audience=self.audience() if audience else [],
             view=self.view,
             view_by=self.view_by,
         )
@@ -430,29 +518,37 @@ class Session:
             raise InvalidInput("a view is at most 4096 bytes of JSON", "view")
         self.view = view
         self.view_by = by
-        self.mark_changed()
+        self.note_info()
 
     def member(self, connection: str) -> Subscriber:
         for sub in self.subscribers:
             if sub.id == connection:
                 return sub
-        raise InvalidInput(f"no connection {connection!r} is watching this session", "connection")
+        raise InvalidInput(f"no connection {connection[:40]!r} is watching this session", "connection")
 
-    def snapshot_text(self) -> tuple[int, str]:
-        msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info(),
+    def snapshot_text(self, owner: bool = False) -> tuple[int, str]:
+        """The snapshot at the current seq (built once per seq and kind of reader, then shared)."""
+        cached = self._snap_cache.get(owner)
+        if cached is not None and cached[0] == self.seq:
+            return cached
+        msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info(audience=owner),
                           recent_events=list(self.recent_events))
-        return self.seq, msg.model_dump_json()
+        made = (self.seq, msg.model_dump_json())
+        self._snap_cache[owner] = made
+        return made
 
     def subscribe(self, sub: Subscriber) -> None:
         if len(self.subscribers) >= self.settings.max_viewers:
             raise LimitError("too_many_viewers", f"this session already has {self.settings.max_viewers} "
                              "connections, the limit")
         self.subscribers.add(sub)
+        self.used = True
         self.unwatched_since = None
         sub.push(SNAPSHOT)
         self.last_active = time.monotonic()
-        self.mark_changed()
-        self.settle()
+        self.note_info()
+        if self.running:
+            self._ensure_ticker()
 
     def unsubscribe(self, sub: Subscriber) -> None:
         if sub in self.subscribers:
@@ -460,103 +556,210 @@ class Session:
             self.last_active = time.monotonic()
             if not self.subscribers:
                 self.unwatched_since = self.last_active
-            self.mark_changed()
-            self.settle()
+            self.note_info()
 
     def flush(self) -> None:
-        """Build one delta from everything since the last one and queue it for every viewer."""
+        """Build one delta from everything since the last one and queue it for every viewer.
+
+        Session info rides along when a request changed it, or (coalesced)
+        when the audience did and `info_interval_ms` has passed since the
+        last time; the owner's copy lists the audience, the others' does not.
+        """
         raw = self.machine.take_raw_events()
-        if not raw and not self.pending_steps and not self._session_changed:
-            return
-        changes = self.tracker.delta(raw)
-        keep = self.settings.max_events_per_delta if self.running else None
-        events, omitted = self.decoder.decode_tail(raw, keep)
-        steps = self.pending_steps
-        self.pending_steps = []
-        steps_omitted = 0
-        if self.running and len(steps) > self.settings.max_steps_per_delta:
-            # The scenario keeps every step; a running delta names only the newest.
-            steps_omitted = len(steps) - self.settings.max_steps_per_delta
-            steps = steps[steps_omitted:]
-        self.recent_events.extend(events)
-        self.seq += 1
-        msg = DeltaMsg(
-            seq=self.seq, history_length=len(self.history), cursor=self.timeline.cursor, changes=changes,
-            events=events, events_omitted=omitted, steps=steps, steps_omitted=steps_omitted,
-            session=self.info() if self._session_changed else None,
-        )
-        self._session_changed = False
-        text = msg.model_dump_json()
-        item = (self.seq, text)
-        for sub in self.subscribers:
-            sub.push(item)
+        now = time.monotonic()
+        due = now - self._info_sent >= self.settings.info_interval_ms / 1000
+        with_info = self._session_changed or (self._info_passive and due)
+        owners = [s for s in self.subscribers if s.owner]
+        if raw or self.pending_steps or with_info:
+            changes = self.tracker.delta(raw)
+            keep = self.settings.max_events_per_delta if self.running else None
+            events, omitted = self.decoder.decode_tail(raw, keep)
+            steps = self.pending_steps
+            self.pending_steps = []
+            steps_omitted = 0
+            if self.running and len(steps) > self.settings.max_steps_per_delta:
+                # The scenario keeps every step; a running delta names only the newest.
+                steps_omitted = len(steps) - self.settings.max_steps_per_delta
+                steps = steps[steps_omitted:]
+            self.recent_events.extend(events)
+            self.seq += 1
+            msg = DeltaMsg(
+                seq=self.seq, history_length=len(self.history), cursor=self.timeline.cursor, changes=changes,
+                events=events, events_omitted=omitted, steps=steps, steps_omitted=steps_omitted,
+                session=self.info(audience=False) if with_info else None,
+            )
+            text = msg.model_dump_json()
+            owner_text = text
+            if with_info:
+                self._session_changed = self._info_passive = False
+                self._info_sent = now
+                if owners:
+                    msg.session = self.info()
+                    owner_text = msg.model_dump_json()
+                    self._audience_dirty = False
+            item, owner_item = (self.seq, text), (self.seq, owner_text)
+            for sub in self.subscribers:
+                sub.push(owner_item if sub.owner else item)
+        if self._audience_dirty and due:
+            self._audience_dirty = False
+            self._info_sent = now
+            if owners:
+                text = self.audience_text()
+                for sub in owners:
+                    sub.push(text)
+        if self._info_passive or self._audience_dirty:
+            self._schedule_passive()
 
     def close(self) -> None:
         self.workload = None
         self.clock_running = False
         if self._ticker is not None:
             self._ticker.cancel()
+        if self._passive_timer is not None:
+            self._passive_timer.cancel()
+            self._passive_timer = None
+        for sub in list(self.subscribers):
+            sub.close("this session was closed")
+
+
+def frame_texts(checkpoint: Any, steps: list[dict[str, Any]], count: int, zone: str | None,
+                deadline: Deadline | None, max_bytes: int | None) -> list[str]:
+    """The last `count` states of replaying `steps` on a clone of `checkpoint`, as JSON texts.
+
+    Runs in a worker thread for HTTP (the checkpoint and the step list are
+    never changed by anyone else).  Keeps to a time budget and a size budget.
+    """
+    machine = checkpoint.clone(record_events=False)
+    first = len(steps) - (count - 1)
+    for step in steps[:first]:
+        machine.apply_parsed(step)
+    out = [json.dumps(_only_zone(machine.state(), zone))]
+    size = len(out[0])
+    for i, step in enumerate(steps[first:]):
+        machine.apply_parsed(step)
+        out.append(json.dumps(_only_zone(machine.state(), zone)))
+        size += len(out[-1])
+        if max_bytes is not None and size > max_bytes:
+            per = size // len(out)
+            raise LimitError("too_large", f"the states of this machine take ~{per // 1024} KiB each; at most "
+                             f"{max(1, max_bytes // max(1, per))} frames at once", "stop")
+        if deadline is not None and not i % 8:
+            deadline.check()
+    return out
+
+
+def _only_zone(state: dict[str, Any], zone: str | None) -> dict[str, Any]:
+    if zone is not None:
+        state["zones"] = [z for z in state["zones"] if z["name"] == zone]
+    return state
 
 
 class SessionManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
+        self.connections: Counter[str] = Counter()  # open websockets per address
         self._reaper: asyncio.Task[None] | None = None
 
+    # --- creating ---------------------------------------------------------------------
+
     def scenario_from(self, body: dict[str, Any] | None) -> tuple[Scenario, str | None]:
-        """The scenario a new session or a reset starts from."""
+        """The scenario a new session or a reset starts from ({preset} or {scenario}, nothing else)."""
         body = body or {}
+        unknown = sorted(str(k) for k in body if k not in ("preset", "scenario"))
+        if unknown:
+            raise InvalidInput(f"unknown field {unknown[0][:40]!r}; give preset or scenario", unknown[0][:100])
+        if "scenario" in body and "preset" in body:
+            raise InvalidInput("give a scenario or a preset, not both", "preset")
         scenario_doc = body.get("scenario")
         preset_name = body.get("preset")
-        if scenario_doc is not None and preset_name is not None:
-            raise InvalidInput("give a scenario or a preset, not both", "preset")
+        if "scenario" in body and not isinstance(scenario_doc, dict):
+            raise InvalidInput("must be a hinting-scenario/1 object", "scenario")
+        if "preset" in body and (not isinstance(preset_name, str) or not preset_name):
+            raise InvalidInput("must be a preset's name (GET /api/presets lists them)", "preset")
         if scenario_doc is not None:
             try:
                 scenario = parse_scenario(scenario_doc, max_pages=self.settings.max_pages,
                                           max_steps=self.settings.max_history)
             except InvalidInput as err:
-                err.field = f"scenario.{err.field}" if err.field else "scenario"
+                err.field = _prefixed(err.field, "scenario")
                 raise
+            check_names(scenario, self.settings)
             return scenario, None
         name = preset_name or DEFAULT_PRESET
-        if not isinstance(name, str):
-            raise InvalidInput("must be a preset name", "preset")
         preset = get_preset(name)
         if preset is None:
-            raise InvalidInput(f"unknown preset {name!r}", "preset")
+            raise InvalidInput(f"unknown preset {name[:40]!r}", "preset")
         return preset.scenario(self.settings.max_pages), name
 
-    def create(self, body: dict[str, Any] | None) -> Session:
+    def check_room(self, address: str = "") -> None:
+        """Refuse a new session before any work is done for it (cheap: no body read yet)."""
+        per_ip = sum(1 for s in self.sessions.values() if s.address == address) if address else 0
+        if address and per_ip >= self.settings.max_sessions_per_ip:
+            self._evict_unused(address)
+            if sum(1 for s in self.sessions.values() if s.address == address) >= self.settings.max_sessions_per_ip:
+                raise LimitError("too_many_sessions", f"this address already holds {self.settings.max_sessions_per_ip}"
+                                 " sessions, the limit; close some or try again later")
         if len(self.sessions) >= self.settings.max_sessions:
             self.reap()
+            self._evict_unused()
             if len(self.sessions) >= self.settings.max_sessions:
                 raise LimitError("too_many_sessions", f"this server holds {self.settings.max_sessions} sessions, "
                                  "the limit; try again later")
-        scenario, preset = self.scenario_from(body)
+
+    def _evict_unused(self, address: str | None = None) -> None:
+        """Make room: drop the oldest session nobody ever connected to, if it is older than unused_grace_s."""
+        now = time.monotonic()
+        unused = [s for s in self.sessions.values() if not s.used and not s.subscribers and
+                  now - s.created > self.settings.unused_grace_s and (address is None or s.address == address)]
+        if unused:
+            self._drop(min(unused, key=lambda s: s.created))
+
+    def new_session(self, scenario: Scenario, preset: str | None, address: str = "",
+                    deadline: Deadline | None = None) -> Session:
+        """Build a session (the replay may run in a worker thread); `register` makes it visible."""
         sid = secrets.token_urlsafe(6)
         while sid in self.sessions:
             sid = secrets.token_urlsafe(6)
-        session = Session(sid, self.settings, scenario, preset)
-        self.sessions[sid] = session
+        return Session(sid, self.settings, scenario, preset, deadline, address)
+
+    def register(self, session: Session) -> Session:
+        self.check_room(session.address)
+        while session.id in self.sessions:
+            session.id = secrets.token_urlsafe(6)
+        self.sessions[session.id] = session
         return session
+
+    def create(self, body: dict[str, Any] | None, address: str = "") -> Session:
+        """Check, build and register a session, all on the caller's thread (tests, small bodies)."""
+        self.check_room(address)
+        scenario, preset = self.scenario_from(body)
+        return self.register(self.new_session(scenario, preset, address))
 
     def get(self, sid: str) -> Session | None:
         return self.sessions.get(sid)
 
+    # --- reclaiming ---------------------------------------------------------------------
+
+    def _drop(self, session: Session) -> None:
+        session.close()
+        self.sessions.pop(session.id, None)
+
     def reap(self) -> int:
-        """Drop sessions nobody has watched or touched for idle_expiry_s."""
+        """Drop sessions nobody has watched or touched for idle_expiry_s (unused_expiry_s if never used)."""
         now = time.monotonic()
         dead = [s for s in self.sessions.values()
-                if not s.subscribers and not s.running and now - s.last_active > self.settings.idle_expiry_s]
+                if not s.subscribers and not s.running and
+                now - s.last_active > (self.settings.idle_expiry_s if s.used else
+                                       min(self.settings.idle_expiry_s, self.settings.unused_expiry_s))]
         for s in dead:
-            s.close()
-            del self.sessions[s.id]
+            self._drop(s)
         return len(dead)
 
     async def reap_forever(self) -> None:
+        every = min(self.settings.idle_expiry_s, self.settings.unused_expiry_s) / 4
         while True:
-            await asyncio.sleep(min(30.0, max(1.0, self.settings.idle_expiry_s / 4)))
+            await asyncio.sleep(min(30.0, max(1.0, every)))
             self.reap()
 
     def start(self) -> None:

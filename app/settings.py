@@ -33,11 +33,42 @@ class Settings:
     max_events_per_delta: int = field(default=6, metadata={"help": "newest events kept per delta while running"})
     max_steps_per_delta: int = field(default=6, metadata={"help": "newest steps kept per delta while running"})
     max_queue: int = field(default=256, metadata={"help": "messages queued per slow viewer before it resyncs"})
+    max_control_queue: int = field(default=1024, metadata={
+        "help": "unread answers a connection may have before it is closed (answers are never dropped)"})
+    info_interval_ms: float = field(default=100.0, metadata={
+        "help": "at most one audience or viewer-count update per this many ms"})
+    max_json_depth: int = field(default=32, metadata={"help": "deepest nesting of arrays and objects accepted"})
+    max_body_bytes: int = field(default=16 * 1024 * 1024, metadata={"help": "largest HTTP request body accepted"})
+    max_title_chars: int = field(default=200, metadata={"help": "longest session title"})
+    max_name_chars: int = field(default=100, metadata={"help": "longest zone name or alloc name ('as', 'ref')"})
+    max_connections: int = field(default=2000, metadata={"help": "websocket connections this server holds at once"})
+    max_connections_per_ip: int = field(default=400, metadata={
+        "help": "websocket connections from one address (a class behind one NAT shares an address)"})
+    max_sessions_per_ip: int = field(default=50, metadata={"help": "sessions one address may hold at once"})
+    unused_expiry_s: float = field(default=600.0, metadata={
+        "help": "seconds a session nobody ever connected to lives"})
+    unused_grace_s: float = field(default=15.0, metadata={
+        "help": "when the server is full, sessions nobody connected to for this long make room for new ones"})
+    replay_budget_s: float = field(default=10.0, metadata={
+        "help": "longest a scenario may take to replay when a session starts from it"})
+    frames_budget_s: float = field(default=5.0, metadata={"help": "longest one frames request may compute"})
+    max_frames_bytes: int = field(default=32 * 1024 * 1024, metadata={"help": "largest frames answer"})
+    heavy_jobs: int = field(default=1, metadata={
+        "help": "replays and frames computed at once, off the event loop"})
+    max_heavy_waiting: int = field(default=8, metadata={"help": "replays and frames waiting their turn before "
+                                                              "more are refused as busy"})
+    accept_batch: int = field(default=16, metadata={
+        "help": "new connections taken per turn of the event loop (a flood of them waits its turn in the kernel)"})
+    listen_backlog: int = field(default=2048, metadata={"help": "connections the kernel holds waiting to be taken"})
+    allowed_hosts: str = field(default="", metadata={
+        "help": "host names pages may come from (websocket Origin, POST Origin), comma separated, added to "
+        "the loopback names and this machine's LAN addresses; '*' allows any"})
     allowed_origins: str = field(default="", metadata={"help": "extra origins allowed on websockets, comma separated"})
     static_dir: str = field(default="", metadata={"help": "dashboard files (default: the project's static/)"})
     links_dir: str = field(default="", metadata={"help": "where stored links are kept (default: memory only)"})
     max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
     max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
+    max_steps_per_request: int = field(default=100_000, metadata={"help": "steps one GET .../steps may return"})
     log_level: str = field(default="info", metadata={"help": "uvicorn log level"})
     proc_root: str = field(default="/", metadata={"help": "where the live host view reads /proc and /sys from"})
     host_refresh_s: float = field(default=1.0, metadata={"help": "seconds between reads of the host while watched"})
@@ -51,6 +82,7 @@ class Settings:
             "actions_per_second": self.actions_per_second,
             "action_burst": self.action_burst,
             "max_viewers": self.max_viewers,
+            "max_json_depth": self.max_json_depth,
             "max_pages": self.max_pages,
             "max_history": self.max_history,
             "max_workload_rate": self.max_workload_rate,

@@ -1,7 +1,9 @@
 """Trace upload: `POST /api/import-trace` turns a kmem trace into a new session (docs/trace-import.md).
 
 The body is the trace itself (tracefs `trace` text or `perf script`
-output), at most `max_trace_bytes` (the setting; 413 naming `file` beyond).
+output) as `application/octet-stream` (a type a cross-site form cannot send
+without the browser asking first; 415 naming `content-type` otherwise), at
+most `max_trace_bytes` (the setting; 413 naming `file` beyond).
 Query: `design` (seed or reporting), `time_scale` (> 0), `name` (the file's
 name, for the title).  The answer streams NDJSON, one object a line, so a
 page can show progress on a large file:
@@ -29,6 +31,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from core import InvalidInput
 from core.trace_import import import_lines
 
+from .errors import LimitError
+from .heavy import Deadline
 from .settings import Settings
 
 DESIGNS = ("seed", "reporting")
@@ -44,6 +48,12 @@ def register(app: FastAPI, settings: Settings) -> None:
     @app.post("/api/import-trace")
     async def import_trace(request: Request, design: str = "seed", time_scale: float = 1.0,
                            name: str = "trace") -> Response:
+        address = request.client.host if request.client else ""
+        request.app.state.manager.check_room(address)  # before reading a byte (LimitError: 429)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/octet-stream":
+            # Not text/plain: a cross-site form may send that without the browser asking this server first.
+            return _error(415, "unsupported_media_type", "send the trace as application/octet-stream", "content-type")
         if design not in DESIGNS:
             return _error(422, "invalid", f"must be seed or reporting, got {design!r}", "design")
         if not 0 < time_scale <= 1e6:
@@ -65,12 +75,12 @@ def register(app: FastAPI, settings: Settings) -> None:
         text = b"".join(chunks).decode("utf-8", errors="replace")
         title = "Trace " + (re.sub(r"[^\w.\- ]", "_", name)[:80] or "trace")
         manager = request.app.state.manager
-        return StreamingResponse(_convert(text, design, time_scale, title, manager, settings),
+        return StreamingResponse(_convert(text, design, time_scale, title, manager, settings, address),
                                  media_type="application/x-ndjson")
 
 
 async def _convert(text: str, design: str, time_scale: float, title: str, manager: Any,
-                   settings: Settings) -> AsyncIterator[str]:
+                   settings: Settings, address: str) -> AsyncIterator[str]:
     lines = text.splitlines(keepends=True)
     total = len(lines)
     done = [0]
@@ -94,10 +104,14 @@ async def _convert(text: str, design: str, time_scale: float, title: str, manage
     yield json.dumps({"phase": "convert", "lines": total, "total": total}) + "\n"
     doc = imp.scenario(title=title)
     yield json.dumps({"phase": "session", "steps": len(doc["steps"])}) + "\n"
-    from .sessions import LimitError
+
+    def build() -> Any:  # replays the whole trace: in a thread, within the server's replay budget
+        scenario, _ = manager.scenario_from({"scenario": doc})
+        return manager.new_session(scenario, None, address, Deadline(settings.replay_budget_s,
+                                                                      "replaying this trace", "file"))
 
     try:
-        session = manager.create({"scenario": doc})
+        session = manager.register(await asyncio.to_thread(build))
     except (InvalidInput, LimitError) as err:
         yield json.dumps({"error": {"code": getattr(err, "code", "invalid"), "message": err.message,
                                     "field": err.field}, "summary": doc["import"]}) + "\n"

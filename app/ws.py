@@ -1,10 +1,13 @@
 """The websocket endpoint: /ws/{session}.
 
 One reader loop and one writer task per connection.  The writer owns the
-socket's send side and drains the connection's queue (results, deltas,
-snapshots) in order, so a reply is never overtaken by a delta it caused.
-Bad messages get an error naming the field and the request id; the
-connection stays open and the session's state is untouched.
+socket's send side and drains the connection's two queues (answers first,
+then the session's stream; see app/subscriber.py), so a reply is never
+overtaken by a delta it caused and never dropped.  Every frame gets a typed
+answer: bad messages an error naming the field and the request id, with the
+connection left open and the session untouched; an unexpected exception an
+`internal` error (and a log entry: that is a bug).  The server closes a
+connection only deliberately, with a close code and a reason.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import json
+import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core import InvalidInput, StepFailed
 
+from .errors import LimitError
+from .jsonin import Unreadable, read_json
 from .live_host import HOST_ID, serve_host
+from .origins import OriginPolicy
 from .protocol import (
     PROTOCOL_VERSION,
     AuthMsg,
@@ -45,23 +50,17 @@ from .protocol import (
     WorkloadMsg,
     client_message,
 )
-from .sessions import SNAPSHOT, LimitError, Session, SessionManager, Subscriber
+from .roles import Role
+from .sessions import Session, SessionManager
 from .settings import Settings
+from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
+CLOSE_TRY_LATER = 1013
 CLOSE_NO_SESSION = 4404
-
-
-def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
-    """Browsers send Origin; only this server's own pages (and configured ones) may connect."""
-    origin = ws.headers.get("origin")
-    if origin is None:
-        return True  # not a browser: command-line clients, tests
-    allowed = {o.strip().rstrip("/") for o in settings.allowed_origins.split(",") if o.strip()}
-    if origin.rstrip("/") in allowed:
-        return True
-    host = ws.headers.get("host", "")
-    return urlsplit(origin).netloc.lower() == host.lower()
+log = logging.getLogger("hinting_lab.ws")
+MESSAGE_TAGS = ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
+                "identity", "resync", "ping")
 
 
 def _error(code: str, message: str, field: str | None = None) -> ErrorInfo:
@@ -72,42 +71,56 @@ def _pydantic_field(err: ValidationError) -> tuple[str | None, str]:
     first = err.errors()[0]
     loc = [str(p) for p in first.get("loc", ())]
     # Discriminated unions put the tag first: ("do", "step") means field "step".
-    if loc and loc[0] in ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
-                          "identity", "resync", "ping"):
+    if loc and loc[0] in MESSAGE_TAGS:
         loc = loc[1:]
     field = ".".join(loc) if loc else None
-    if first.get("type") == "union_tag_invalid" or first.get("type") == "union_tag_not_found":
+    if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
         field = "type"
-    return field, first.get("msg", "invalid")
+    why = first.get("msg", "invalid")
+    if first.get("type") == "extra_forbidden":
+        why = f"unknown field {field!r}"
+    return field, why
+
+
+def _request_id(raw: Any) -> int | None:
+    rid = raw.get("id") if isinstance(raw, dict) else None
+    return rid if type(rid) is int and 0 <= rid <= 2**53 else None
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, session: Session, manager: SessionManager, settings: Settings) -> None:
+    def __init__(self, ws: WebSocket, session: Session, manager: SessionManager, settings: Settings,
+                 address: str = "") -> None:
         self.ws = ws
         self.session = session
         self.manager = manager
         self.settings = settings
-        self.sub = Subscriber("viewer", settings)
+        self.sub = Subscriber(settings, address)
 
     async def run(self) -> None:
         session = self.session
-        hello = HelloMsg(session=session.id, connection=self.sub.id, role="viewer", limits=self.settings.limits())
-        self.sub.push(hello.model_dump_json())
+        hello = HelloMsg(session=session.id, connection=self.sub.id, role=Role.VIEWER, limits=self.settings.limits())
+        self.sub.reply(hello.model_dump_json())
         session.subscribe(self.sub)
         writer = asyncio.get_running_loop().create_task(self._writer())
         try:
-            while True:
+            while not self.sub.closing:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
-                if text is None and message.get("bytes") is not None:
-                    text = message["bytes"].decode("utf-8", errors="replace")
-                self.handle(text or "")
+                if text is None:
+                    self.fail(None, "bad_frame", "binary frames are not part of this protocol: send JSON as text",
+                              "message")
+                else:
+                    self.handle_safely(text)
         except WebSocketDisconnect:
             pass
         finally:
             session.unsubscribe(self.sub)
+            if self.sub.closing:
+                # Let the writer send the close frame (with its reason) if the client still reads.
+                with contextlib.suppress(asyncio.TimeoutError, Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), 1.0)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
@@ -118,44 +131,69 @@ class Connection:
         while True:
             await sub.wake.wait()
             sub.wake.clear()
-            while sub.queue:
-                item = sub.queue.popleft()
-                if item is SNAPSHOT:
-                    seq, text = self.session.snapshot_text()
-                    # Deltas already queued are inside this snapshot.
-                    while sub.queue and isinstance(sub.queue[0], tuple) and sub.queue[0][0] <= seq:
-                        sub.queue.popleft()
-                elif isinstance(item, tuple):
-                    text = item[1]
+            while (sub.control or sub.data) and not sub.closing:
+                if sub.control:
+                    text = sub.control.popleft()
                 else:
-                    text = item
+                    item = sub.data.popleft()
+                    if item is SNAPSHOT:
+                        seq, text = self.session.snapshot_text(sub.owner)
+                        # Deltas already queued are inside this snapshot.
+                        while sub.data and isinstance(sub.data[0], tuple) and sub.data[0][0] <= seq:
+                            sub.data.popleft()
+                    elif isinstance(item, tuple):
+                        text = item[1]
+                    else:
+                        text = item
                 await ws.send_text(text)
+            if sub.closing:
+                await ws.close(code=CLOSE_POLICY, reason=sub.closing[:120])
+                return
 
     # --- requests -----------------------------------------------------------------
 
     def reply(self, msg: Any) -> None:
-        self.sub.push(msg.model_dump_json())
+        self.sub.reply(msg.model_dump_json())
 
     def fail(self, rid: int | None, code: str, message: str, field: str | None = None) -> None:
         self.reply(ResultMsg(id=rid, ok=False, error=_error(code, message, field)) if rid is not None
                    else ErrorMsg(id=None, error=_error(code, message, field)))
 
-    def handle(self, text: str) -> None:
-        if len(text.encode("utf-8")) > self.settings.max_message_bytes:
-            self.fail(None, "too_large", f"message of {len(text)} bytes; the limit is "
-                      f"{self.settings.max_message_bytes}", None)
-            return
+    def handle_safely(self, text: str) -> None:
+        """handle(), but an unexpected exception is answered (and logged as the bug it is), never fatal."""
         try:
-            raw = json.loads(text)
-        except ValueError as err:
-            self.fail(None, "bad_json", f"not JSON: {err}")
-            return
-        rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), int) else None
-        if not self.sub.take_token():
+            self.handle(text)
+        except Exception:
+            log.exception("session %s: internal error on a message", self.session.id)
+            self.fail(None, "internal", "the server failed on this message (a bug: it is logged); the session "
+                      "is unchanged")
+
+    def handle(self, text: str) -> None:
+        limit = self.settings.max_message_bytes
+        size = len(text) if len(text) * 4 <= limit else len(text.encode("utf-8", "surrogatepass"))
+        # Bigger messages cost more of the rate budget: reading one is work too.
+        if not self.sub.take_tokens(max(1, -(-size // limit))):
+            rid = None
+            if size <= 4096:
+                with contextlib.suppress(Unreadable):
+                    rid = _request_id(read_json(text, self.settings.max_json_depth))
             self.fail(rid, "rate_limited", f"more than {self.settings.actions_per_second:g} requests per second; "
                       "slow down", None)
             return
-        if isinstance(raw, dict) and raw.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
+        try:
+            raw = read_json(text, self.settings.max_json_depth)
+        except Unreadable as err:
+            self.fail(None, err.code, err.message, err.field or "message")
+            return
+        rid = _request_id(raw)
+        if size > limit:
+            self.fail(rid, "too_large", f"message of {size} bytes; the limit is {limit}", None)
+            return
+        if not isinstance(raw, dict):
+            self.fail(None, "invalid", f"a message is a JSON object with a type, not {type(raw).__name__}",
+                      "message")
+            return
+        if raw.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
             self.fail(rid, "unsupported_version", f"this server speaks protocol {PROTOCOL_VERSION}", "v")
             return
         try:
@@ -175,54 +213,54 @@ class Connection:
 
     def dispatch(self, msg: Any) -> None:
         session = self.session
+        sub = self.sub
         if isinstance(msg, PingMsg):
             self.reply(PongMsg(id=msg.id))
             return
         if isinstance(msg, ResyncMsg):
-            self.sub.push(SNAPSHOT)
+            sub.push(SNAPSHOT)
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, AuthMsg):
             if hmac.compare_digest(msg.token.encode(), session.control_token.encode()):
-                self.sub.role = "controller"
-                self.sub.owner = True
-                session.mark_changed()
-                self.reply(ResultMsg(id=msg.id, ok=True, result={"role": "controller", "owner": True}))
-                self.reply(RoleMsg(role="controller", owner=True))
+                sub.standing.authenticate()
+                session.note_info()
+                self.reply(ResultMsg(id=msg.id, ok=True, result={"role": Role.CONTROLLER, "owner": True}))
+                self.reply(RoleMsg(role=Role.CONTROLLER, owner=True))
+                sub.push(session.audience_text())  # the owner sees who is watching from now on
             else:
                 self.fail(msg.id, "bad_token", "that is not this session's control token", "token")
             return
         if isinstance(msg, IdentityMsg):
-            self.sub.name = msg.name
-            self.sub.hand = msg.hand
-            session.mark_changed()
+            sub.name = msg.name
+            sub.hand = msg.hand
+            session.note_audience()
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, ControlMsg):
-            if not self.sub.owner:
+            if not sub.owner:
                 self.fail(msg.id, "not_owner", "only the session's owner (who holds its control token) hands out "
                           "control", None)
                 return
             target = session.member(msg.connection)
+            if target.owner:
+                raise InvalidInput("that connection holds the control token: its control is not handed out or "
+                                   "taken back", "connection")
             if msg.action == "grant":
-                target.role = "controller"
+                target.standing.grant()
                 target.hand = False
-            elif not target.owner:
-                target.role = "viewer"
-            session.mark_changed()
+            else:
+                target.standing.revoke()
+            session.note_info()
             self.reply(ResultMsg(id=msg.id, ok=True, result={"connection": target.id, "role": target.role}))
-            target.push(RoleMsg(role=target.role, owner=target.owner).model_dump_json())  # type: ignore[arg-type]
+            target.reply(RoleMsg(role=target.role, owner=target.owner).model_dump_json())
             return
-        if not self.sub.controller:
+        if not sub.controller:
             self.fail(msg.id, "read_only", "this connection only watches; open the session with its control "
                       "token to act", None)
             return
         if isinstance(msg, DoMsg):
-            try:
-                result = session.apply(msg.step)
-            except InvalidInput as err:
-                self.fail(msg.id, "invalid", err.message, err.field)
-                return
+            result = session.apply(msg.step)
             if result["ok"]:
                 self.reply(ResultMsg(id=msg.id, ok=True, result=result))
             else:
@@ -257,14 +295,14 @@ class Connection:
             self.reply(ResultMsg(id=msg.id, ok=True, result=session.timeline.summary()))
             return
         if isinstance(msg, ViewMsg):
-            session.set_view(msg.view, self.sub.id)
+            session.set_view(msg.view, sub.id)
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, ResetMsg):
             scenario, preset = self.manager.scenario_from(msg.model_dump(include={"preset", "scenario"},
                                                                          exclude_none=True))
-            self.reply(ResultMsg(id=msg.id, ok=True, result={"preset": preset}))
             session.reset(scenario, preset)
+            self.reply(ResultMsg(id=msg.id, ok=True, result={"preset": preset}))
             return
         raise AssertionError(f"unhandled message {msg!r}")  # pragma: no cover
 
@@ -281,25 +319,40 @@ def _failed_field(step: dict[str, Any]) -> str | None:
     return "step.do"
 
 
-async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionManager, settings: Settings) -> None:
-    if not origin_allowed(ws, settings):
+async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionManager, settings: Settings,
+                             origins: OriginPolicy) -> None:
+    # Refusals before the handshake cost next to nothing (the client sees HTTP 403).
+    if not origins.allowed(ws.headers.get("origin")):
         await ws.close(code=CLOSE_POLICY)
         return
-    await ws.accept()
-    if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
-        return await serve_host(ws, settings)
-    session = manager.get(session_id)
-    if session is None:
-        await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id!r} here "
-                                                 "(it may have expired)", "session")).model_dump_json())
-        await ws.close(code=CLOSE_NO_SESSION)
+    address = ws.client.host if ws.client else ""
+    if (sum(manager.connections.values()) >= settings.max_connections
+            or manager.connections[address] >= settings.max_connections_per_ip):
+        await ws.close(code=CLOSE_TRY_LATER)
         return
-    conn = Connection(ws, session, manager, settings)
+    manager.connections[address] += 1
     try:
-        await conn.run()
-    except LimitError as err:
-        await ws.send_text(ErrorMsg(error=_error(err.code, err.message, err.field)).model_dump_json())
-        await ws.close(code=CLOSE_POLICY)
+        await ws.accept()
+        if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
+            return await serve_host(ws, settings)
+        session = manager.get(session_id)
+        if session is None:
+            await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id[:40]!r} here "
+                                                     "(it may have expired)", "session")).model_dump_json())
+            await ws.close(code=CLOSE_NO_SESSION, reason="no such session")
+            return
+        conn = Connection(ws, session, manager, settings, address)
+        try:
+            await conn.run()
+        except LimitError as err:
+            await ws.send_text(ErrorMsg(error=_error(err.code, err.message, err.field)).model_dump_json())
+            await ws.close(code=CLOSE_POLICY, reason=err.message[:120])
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the client went away mid-handshake or mid-send
+    finally:
+        manager.connections[address] -= 1
+        if manager.connections[address] <= 0:
+            del manager.connections[address]
 
 
 __all__ = ["StepFailed", "websocket_endpoint"]

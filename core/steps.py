@@ -10,6 +10,7 @@ invalid one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import Any
 
 from .config import MachineConfig, want_bool, want_int, want_object, want_str
@@ -27,24 +28,55 @@ STEP_KINDS = (
     "stepping",
 )
 MAX_ADVANCE_MS = 10**9
+# The fields each kind of step takes (FORMATS.md).
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "alloc": ("do", "zone", "order", "migratetype", "as", "pfn"),  # pfn: docs/formats-extensions.md
+    "free": ("do", "ref", "pfn", "order"),
+    "move_pageblock": ("do", "pfn", "migratetype"),
+    "advance": ("do", "ms"),
+    "stepping": ("do", "on"),
+}
+
+
+def check_fields(obj: dict[str, Any], kind: str, strict: bool) -> None:
+    """Refuse fields a step of this kind does not take.
+
+    FORMATS.md lets a scenario file carry extra fields anywhere (a tour's
+    `say`, `setup`, `predict`), so in a document only a likely misspelling is
+    refused: a field of four or more characters that reads like one this
+    kind takes and the step does not carry (`migrateype`), which would
+    otherwise silently fall back to the default.  `strict` (a live request,
+    which has no descriptive fields) refuses every field the kind does not take.
+    """
+    known = STEP_FIELDS.get(kind, ("do",))
+    for key in obj:
+        if key in known:
+            continue
+        if strict:
+            raise InvalidInput(f"unknown field {str(key)[:40]!r}; a {kind} step takes {', '.join(known)}", str(key))
+        if len(key) >= 4:
+            for name in known:
+                if name not in obj and SequenceMatcher(None, key, name).ratio() >= 0.8:
+                    raise InvalidInput(f"unknown field {key[:40]!r}; did you mean {name!r}?", key)
 
 
 def _migratetype(obj: Any, path: str, allowed: tuple[int, ...]) -> str:
-    if obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
+    if obj.__class__ is not str or obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
         names = ", ".join(MIGRATETYPE_NAMES[mt] for mt in allowed)
         raise InvalidInput(f"must be one of {names}; got {obj!r}", path)
     return obj  # type: ignore[no-any-return]
 
 
-def parse_step(obj: Any, cfg: MachineConfig, path: str = "step") -> dict[str, Any]:
+def parse_step(obj: Any, cfg: MachineConfig, path: str = "step", strict: bool = False) -> dict[str, Any]:
     """Check one step against the machine's configuration; return its normal form.
 
     Errors name the field under `path` ("steps[3].order").  Replays parse
     every step of long scenarios, so well-formed values take a short path
     and the descriptive checks run only when something looks wrong.
+    `strict` refuses any field the step's kind does not take (check_fields).
     """
     try:
-        return parse_one(obj, cfg)
+        return parse_one(obj, cfg, strict)
     except InvalidInput as err:
         err.field = f"{path}.{err.field}" if err.field else path
         raise
@@ -68,17 +100,17 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                name = obj.get("as")
-                if (zone in zone_set and order.__class__ is int and 0 <= order < max_order and mt in _ALLOC_NAMES
-                        and obj.get("pfn") is None):
-                    if name is None:
-                        return obj if n == 4 else {"do": "alloc", "zone": zone, "order": order, "migratetype": mt}
+                if (zone.__class__ is str and zone in zone_set and order.__class__ is int
+                        and 0 <= order < max_order and mt.__class__ is str and mt in _ALLOC_NAMES):
+                    if n == 4:
+                        return obj
+                    name = obj.get("as")
                     if n == 5 and name.__class__ is str and name:  # a named alloc (imported traces: every one)
                         return obj
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
                     return obj
-                if n == 2 and obj.get("ref").__class__ is str and obj["ref"]:
+                if n == 2 and obj.get("ref").__class__ is str and obj["ref"]:  # free by name
                     return obj
             elif kind == "advance" and n == 2:
                 ms = obj.get("ms")
@@ -89,14 +121,17 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
     return parse
 
 
-def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
+def parse_one(obj: Any, cfg: MachineConfig, strict: bool = False) -> dict[str, Any]:
     """parse_step without the path prefix on errors (the field is relative)."""
     if obj.__class__ is not dict:
         obj = want_object(obj, "")
     kind = obj.get("do")
+    if kind.__class__ is not str or kind not in STEP_KINDS:
+        raise InvalidInput(f"unknown step {str(kind)[:40]!r}; expected one of {', '.join(STEP_KINDS)}", "do")
+    check_fields(obj, kind, strict)
     if kind == "alloc":
         zone = obj.get("zone")
-        if zone not in cfg.zone_set:
+        if zone.__class__ is not str or zone not in cfg.zone_set:
             zones = cfg.zone_names()
             if zone is None and len(zones) == 1:
                 zone = zones[0]
@@ -106,7 +141,7 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
         if order.__class__ is not int or not 0 <= order < cfg.max_order:
             order = want_int(order, "order", 0, cfg.max_order - 1)
         mt = obj.get("migratetype", "Movable")
-        if mt not in _ALLOC_NAMES:
+        if mt.__class__ is not str or mt not in _ALLOC_NAMES:
             mt = _migratetype(mt, "migratetype", ALLOC_MIGRATETYPES)
         out = {"do": kind, "zone": zone, "order": order, "migratetype": mt}
         name = obj.get("as")
@@ -141,9 +176,7 @@ def parse_one(obj: Any, cfg: MachineConfig) -> dict[str, Any]:
         }
     if kind == "stepping":
         return {"do": kind, "on": want_bool(obj.get("on"), "on")}
-    if kind in STEP_KINDS:
-        return {"do": kind}
-    raise InvalidInput(f"unknown step {kind!r}; expected one of {', '.join(STEP_KINDS)}", "do")
+    return {"do": kind}
 
 
 def _alloc_pfn(pfn: Any, zone: str, order: int, cfg: MachineConfig) -> int:

@@ -56,9 +56,10 @@ def machine_info() -> str:
 class LabServer:
     """`python -m app` on a port, which can be stopped and started again."""
 
-    def __init__(self, port: int | None = None, args: list[str] | None = None) -> None:
+    def __init__(self, port: int | None = None, args: list[str] | None = None, log: Path | None = None) -> None:
         self.port = port or free_port()
         self.args = args or []
+        self.log = log  # the server's stdout and stderr go here (appended), else nowhere
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -69,11 +70,14 @@ class LabServer:
         # Settings come from flags only: a developer's HINTING_LAB_* must not leak in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("HINTING_LAB_")}
         env["PYTHONUNBUFFERED"] = "1"
+        out = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              *self.args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=env, stdout=out, stderr=out,
         )
+        if out is not subprocess.DEVNULL:
+            out.close()  # the child has its own copy
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -20,6 +20,7 @@ export class Connection {
    * @param {(msg:object)=>void} o.onDelta
    * @param {(role:string, owner:boolean, hello?:boolean)=>void} [o.onRole]  hello, auth, or a `role` message
    * @param {(err:object)=>void} [o.onError]   server errors with no request to answer
+   * @param {(msg:object)=>void} [o.onAudience]  who is watching (sent to the session's owner only)
    * @param {()=>void} [o.onGone]
    */
   constructor(o) {
@@ -190,6 +191,9 @@ export class Connection {
         else p.reject({ ...(msg.error ?? { code: "failed", message: "refused" }), result: msg.result });
         break;
       }
+      case "audience":
+        this.onAudience?.(msg);
+        break;
       case "error":
         if (msg.error?.code === "no_session") this.gone = true;
         this.onError?.(msg.error);

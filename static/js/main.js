@@ -10,7 +10,7 @@ import { Controls } from "./controls.js";
 import { Autoplay, parseEmbed, renderEmbedBar } from "./embed.js";
 import { checkPayload, codeFromHash, decodePayload } from "./permalink.js";
 import { Present } from "./present.js";
-import { History, createSession, sessionIdFromPath, showSessionUrl, storeToken, storedToken } from "./session.js";
+import { History, createSession, restoreSession, sessionIdFromPath, showSessionUrl, storeToken, storedToken } from "./session.js";
 import { Share } from "./share.js";
 import { Store, StoreError, mergeDirty, newDirty } from "./store.js";
 import { TimelineView } from "./timeline.js";
@@ -316,7 +316,7 @@ function onDelta(msg) {
     events.push(msg.events ?? [], msg.events_omitted ?? 0);
     extra.events = true;
   }
-  hist.record(msg.steps);
+  hist.record(msg.steps, msg.history_length); // fetches what running deltas left out
   const tl = msg.session?.timeline;
   const was = ctx.timeline;
   ctx.timeline = { cursor: msg.cursor ?? tl?.cursor ?? was.cursor, length: msg.history_length ?? tl?.length ?? was.length,
@@ -357,6 +357,7 @@ function connect(id) {
     onStatus: setStatus,
     onSnapshot,
     onDelta,
+    onAudience,
     onRole(role, owner, hello) {
       const was = ui.role;
       ui.role = role;
@@ -375,46 +376,23 @@ function connect(id) {
   conn.start();
 }
 
-/** The server no longer knows the session (it restarted, or the session expired). */
-async function sessionGone(id, wasController) {
-  if (!wasController) {
-    banner(`This session no longer exists on the server (it restarted, or the session expired). ` +
-      `<button class="btn small" id="new-session">Start a new session</button>`, true);
-    $("#new-session")?.addEventListener("click", () => { location.href = "/"; });
-    return;
-  }
-  const lastSession = ctx.session;
-  const scenario = hist.scenario();
-  const body = scenario ? { scenario } : { preset: lastSession?.preset || "default" };
-  banner(scenario ? "The server lost this session (it restarted?). Recreating it from its history…"
-    : "The server lost this session and its history is too long to replay here; starting over from its preset…");
-  let s;
-  for (let attempt = 0; !s; attempt++) {
-    try {
-      s = await createSession(body);
-    } catch (err) {
-      if (err.code !== "offline" || attempt > 20) { banner(`Could not recreate the session: ${esc(err.message)}`, true); return; }
-      await new Promise((r) => setTimeout(r, 500 * Math.min(8, attempt + 1)));
-    }
-  }
-  storeToken(s.id, s.control_token);
-  showSessionUrl(s.id);
-  connect(s.id);
-  toast(scenario ? `Session restored as ${s.id}: ${scenario.steps.length} steps replayed.` : `New session ${s.id} from preset ${body.preset}.`);
-  // The clock and the workload were running: keep them running.
-  const waitLive = () => new Promise((r) => {
-    const t = setInterval(() => { if (ui.role === "controller" && ui.status === "live") { clearInterval(t); r(); } }, 100);
+/** The server no longer knows the session (it restarted, or the session expired): session.js recreates it. */
+function sessionGone(id, wasController) {
+  return restoreSession({
+    wasController, hist, lastSession: ctx.session, banner, toast, esc, connect,
+    waitLive: () => new Promise((r) => {
+      const t = setInterval(() => { if (ui.role === "controller" && ui.status === "live") { clearInterval(t); r(); } }, 100);
+    }),
+    send: (msg, what) => controls.send(msg, what),
   });
-  if (lastSession?.clock?.running || lastSession?.workload?.running) {
-    await waitLive();
-    if (lastSession.clock.speed !== 1) await controls.setSpeed(lastSession.clock.speed);
-    if (lastSession.clock.running) await controls.send({ type: "clock", action: "run" }, "clock");
-    const wl = lastSession.workload;
-    if (wl?.running) {
-      await controls.send({ type: "workload", action: "start", rate: wl.rate ?? 1000, seed: wl.seed ?? 1,
-        live_target: wl.live_target ?? 200 }, "workload");
-    }
-  }
+}
+
+/** The owner's audience list changed (joins, names, raised hands): only the owner is sent these. */
+function onAudience(msg) {
+  if (!ctx.session) return;
+  ctx.session = { ...ctx.session, audience: msg.audience, viewers: msg.viewers, controllers: msg.controllers };
+  extra.session = true;
+  schedule();
 }
 
 // --- chrome ----------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def test_create_from_default_preset_scenario_and_nothing(client: TestClient) -> 
 
 def test_bad_bodies_name_the_field(client: TestClient) -> None:
     def err(body: object, raw: bytes | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
-        r = client.post("/api/sessions", content=raw) if raw is not None else client.post("/api/sessions", json=body)
+        r = (client.post("/api/sessions", content=raw, headers={"content-type": "application/json"})
+             if raw is not None else client.post("/api/sessions", json=body))
         return r.status_code, r.json()["error"]
 
     code, e = err(None, raw=b"{oops")

@@ -18,6 +18,7 @@ from tests.app.conftest import make_client, recv
 from tests.kernel_tree import free_blocks, write_tree
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "kernel"
+OCTET = {"content-type": "application/octet-stream"}
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ def test_foreign_and_missing_sources_say_why() -> None:
 def test_trace_upload_makes_a_session(tree: Path) -> None:
     trace = (FIX / "linux-6.18-vm-trace.txt").read_bytes()
     with make_client() as c:
-        r = c.post("/api/import-trace?design=seed&time_scale=2&name=my%20trace.txt", content=trace)
+        r = c.post("/api/import-trace?design=seed&time_scale=2&name=my%20trace.txt", content=trace, headers=OCTET)
         assert r.status_code == 200
         lines = [json.loads(x) for x in r.text.splitlines()]
         assert lines[0]["phase"] == "convert" and any(x.get("phase") == "session" for x in lines)
@@ -136,12 +137,15 @@ def test_trace_upload_makes_a_session(tree: Path) -> None:
 def test_trace_upload_limits_and_bad_input_name_the_field() -> None:
     trace = (FIX / "linux-6.18-vm-trace.txt").read_bytes()
     with make_client(max_trace_bytes=1000) as c:
-        r = c.post("/api/import-trace", content=trace)
+        r = c.post("/api/import-trace", content=trace, headers=OCTET)
         assert r.status_code == 413 and r.json()["error"]["field"] == "file"
     with make_client() as c:
-        assert c.post("/api/import-trace?design=other", content=trace).json()["error"]["field"] == "design"
-        assert c.post("/api/import-trace?time_scale=0", content=trace).json()["error"]["field"] == "time_scale"
-        assert c.post("/api/import-trace", content=b"").json()["error"]["field"] == "file"
-        r = c.post("/api/import-trace", content=b"\x00\xffnot a trace\n" * 10)
+        for query, field in (("design=other", "design"), ("time_scale=0", "time_scale")):
+            r = c.post(f"/api/import-trace?{query}", content=trace, headers=OCTET)
+            assert r.status_code == 422 and r.json()["error"]["field"] == field
+        assert c.post("/api/import-trace", content=b"", headers=OCTET).json()["error"]["field"] == "file"
+        r = c.post("/api/import-trace", content=trace, headers={"content-type": "text/plain"})
+        assert r.status_code == 415 and r.json()["error"]["field"] == "content-type"
+        r = c.post("/api/import-trace", content=b"\x00\xffnot a trace\n" * 10, headers=OCTET)
         last = json.loads(r.text.splitlines()[-1])
         assert last["result"]["summary"]["unparsable"]["count"] == 10

@@ -127,8 +127,8 @@ def test_unreadable_and_oversized_messages(client: TestClient) -> None:
     e = recv_until(ws, "error")
     assert e["error"]["code"] == "bad_json" and e["id"] is None
     ws.send_text(json.dumps({"type": "ping", "id": 3, "pad": "x" * (70 * 1024)}))
-    e = recv_until(ws, "error")
-    assert e["error"]["code"] == "too_large"
+    e = recv_until(ws, "result")
+    assert e["error"]["code"] == "too_large" and e["id"] == 3  # the answer names the request
     send(ws, type="ping", id=4)
     assert recv_until(ws, "pong")["id"] == 4
 
@@ -163,11 +163,17 @@ def test_unknown_session_and_foreign_origins(client: TestClient) -> None:
             ws.receive_text()
         assert info.value.code == 4404
     s = new_session(client)
-    with pytest.raises(WebSocketDisconnect) as info, \
-            client.websocket_connect(s["ws_url"], headers={"origin": "http://evil.example"}) as ws:
-        ws.receive_text()
-    assert info.value.code == 1008
-    open_ws(client, s, origin="http://testserver")
+    # A foreign page, even one that DNS rebinding serves under this server's Host, is refused.
+    for headers in ({"origin": "http://evil.example"}, {"origin": "http://evil.example", "host": "evil.example"},
+                    {"origin": "ftp://localhost"}, {"origin": "null"}):
+        with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect(s["ws_url"], headers=headers) as ws:
+            ws.receive_text()
+        assert info.value.code == 1008
+    open_ws(client, s, origin="http://localhost:8123")
+    open_ws(client, s, origin="https://127.0.0.1")
+    with make_client(allowed_hosts="lab.example") as c:
+        s = new_session(c)
+        open_ws(c, s, origin="https://lab.example:8443")
 
 
 def test_ping_resync_and_reset_send_snapshots(client: TestClient) -> None:

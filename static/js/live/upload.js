@@ -45,7 +45,7 @@ export function uploadTrace(file, o) {
       else reject({ code: "failed", message: "the server ended the import without a result", field: null });
     };
     xhr.open("POST", `/api/import-trace?${q}`);
-    xhr.setRequestHeader("content-type", "text/plain");
+    xhr.setRequestHeader("content-type", "application/octet-stream");
     xhr.send(file);
   });
   return { promise, abort: () => xhr.abort() };
