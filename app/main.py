@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager.start()
         yield
         await manager.stop()
+        app.state.host_view.close()  # the live host view's worker process (app/live_host.py)
 
     app = FastAPI(
         title="Hinting Lab",
