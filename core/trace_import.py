@@ -110,26 +110,46 @@ class Importer:
     # --- feeding --------------------------------------------------------------------------
 
     def feed(self, lines: Iterable[str]) -> None:
-        """Convert lines; they continue the lines fed before (line numbers go on)."""
+        """Convert lines; they continue the lines fed before (line numbers go on).
+
+        The hot loop keeps the importer's counters in local variables (the
+        state is written back before anything else reads it) and takes one
+        regular expression per line: it must convert 300,000 lines a second.
+        """
         steps = self.steps
         append = steps.append
         zone = self.zone
         max_order = self.max_order
         live = self.live
         events = self.events
-        n = self.lines
         fast = _FAST.search
         kinds = _KINDS
         scale = self.scale_ms
         skipped = self.skipped
         kept = self.kept
         just_freed = self.just_freed
+        mt_names = _MT_NAMES
+        null_pages = _NULL_PAGES
+        n = self.lines
+        first = self.first_ts
+        last = self.last_ts
+        now = self.now_ms
+        live_pages = self.live_pages
+        peak = self.peak_pages
+        next_name = self.next_name
+
+        def save() -> None:
+            self.lines, self.first_ts, self.last_ts, self.now_ms = n, first, last, now
+            self.live_pages, self.peak_pages, self.next_name = live_pages, peak, next_name
+
         for line in lines:
             n += 1
             m = fast(line)
             if m is None:
-                self.lines = n
+                save()
                 self._slow(line)
+                first, last, now, live_pages, peak, next_name = (self.first_ts, self.last_ts, self.now_ms,
+                                                                  self.live_pages, self.peak_pages, self.next_name)
                 continue
             ts_s, name, page, pfn_s, order_s, mt_s, refill_s = m.groups()
             kind = kinds.get(name)
@@ -142,28 +162,28 @@ class Importer:
                 continue
             # virtual time
             ts = float(ts_s)
-            if self.first_ts is None:
-                self.first_ts = ts
-            last = self.last_ts
+            if first is None:
+                first = ts
             if last is not None and ts < last:
                 self.backwards += 1  # per-cpu buffers interleave; time never goes back in the scenario
             else:
-                self.last_ts = ts
-                t = int((ts - self.first_ts) * scale + 1e-6)  # 1e-6: 100.05 - 100.0 is 0.0499999...
-                if t > self.now_ms:
+                last = ts
+                t = int((ts - first) * scale + 1e-6)  # 1e-6: 100.05 - 100.0 is 0.0499999...
+                if t > now:
                     last_step = steps[-1]
                     if last_step["do"] == "advance":  # nothing happened since the last advance: extend it
-                        last_step["ms"] += t - self.now_ms
+                        last_step["ms"] += t - now
                     else:
-                        append({"do": "advance", "ms": t - self.now_ms})
-                    self.now_ms = t
+                        append({"do": "advance", "ms": t - now})
+                    now = t
             order = int(order_s)
-            if page in _NULL_PAGES or not page.strip("0x"):
+            if page in null_pages or (page[-1] == "0" and not page.strip("0x")):
                 skipped["failed_alloc" if kind == ALLOC else "pre_trace_free"] += 1
                 continue
             pfn = int(pfn_s, 16) if pfn_s[1:2] == "x" else int(pfn_s)
             if kind == ALLOC:
-                if mt_s is None or mt_s not in _MT_NAMES:
+                mt = mt_names.get(mt_s)  # type: ignore[arg-type]
+                if mt is None:
                     skipped["bad_migratetype"] += 1
                     continue
                 if order >= max_order:
@@ -173,17 +193,17 @@ class Importer:
                 if old is not None:
                     append({"do": "free", "ref": old[0]})
                     kept["implicit_free"] += 1
-                    self.live_pages -= 1 << old[1]
-                ref = _name(self.next_name)
-                self.next_name += 1
+                    live_pages -= 1 << old[1]
+                ref = "t%x" % next_name  # noqa: UP031 - the fastest formatting
+                next_name += 1
                 live[pfn] = [ref, order, 0]
                 if just_freed:
                     just_freed.discard(pfn)
-                append({"do": "alloc", "zone": zone, "order": order, "migratetype": _MT_NAMES[mt_s], "as": ref})
+                append({"do": "alloc", "zone": zone, "order": order, "migratetype": mt, "as": ref})
                 kept["alloc"] += 1
-                self.live_pages += 1 << order
-                if self.live_pages > self.peak_pages:
-                    self.peak_pages = self.live_pages
+                live_pages += 1 << order
+                if live_pages > peak:
+                    peak = live_pages
                 continue
             # FREE or FREE_BATCHED
             entry = live.get(pfn)
@@ -191,7 +211,7 @@ class Importer:
                 del live[pfn]
                 append({"do": "free", "ref": entry[0]})
                 kept["free"] += 1
-                self.live_pages -= 1 << order
+                live_pages -= 1 << order
                 if kind == FREE:
                     just_freed.add(pfn)
                 continue
@@ -199,9 +219,11 @@ class Importer:
                 just_freed.discard(pfn)
                 skipped["batched_duplicate"] += 1
                 continue
+            save()
             if not self._split_free(pfn, order, kind):
                 skipped["pre_trace_free"] += 1
-        self.lines = n
+            live_pages = self.live_pages
+        save()
 
     def _slow(self, line: str) -> None:
         """A line the fast pattern did not take: parse_line says what it is (or why it is not an event)."""
@@ -310,11 +332,6 @@ class Importer:
                 f"of {1 << (self.max_order - 1)}" if self.pages is None else "pages given by the importer")},
             "steps": steps,
         }
-
-
-def _name(n: int) -> str:
-    """Short, unique allocation names: t0, t1, ..., ta, ... (hexadecimal: the fastest to format)."""
-    return "t%x" % n  # noqa: UP031
 
 
 def import_lines(lines: Iterable[str], *, progress: Callable[[int], None] | None = None,
