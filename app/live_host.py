@@ -20,6 +20,7 @@ import base64
 import contextlib
 import json
 import multiprocessing
+import os
 import secrets
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -59,6 +60,22 @@ CLOSE_POLICY = 1008
 
 
 # --- the worker's side (a separate process: plain functions, picklable results) ---------------
+
+
+def _exit_with_parent(parent: int) -> None:
+    """The worker's initializer: end this process when the server that started it is gone.
+
+    A server killed outright (or stopped before its shutdown hook ran) would
+    otherwise leave the worker, and the resource tracker it holds open, behind.
+    """
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def host_snapshot(root: str, with_map: bool, map_max_pages: int) -> dict[str, Any]:
@@ -151,13 +168,15 @@ class HostView:
     @property
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
         if self._pool is not None:
+            # Not waiting: a read in flight finishes on its own; the worker also exits with this process.
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
