@@ -25,6 +25,7 @@ from core import InvalidInput, StepFailed
 
 from .errors import LimitError
 from .jsonin import Unreadable, read_json
+from .live_host import HOST_ID, serve_host
 from .origins import OriginPolicy
 from .protocol import (
     PROTOCOL_VERSION,
@@ -332,6 +333,8 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
     manager.connections[address] += 1
     try:
         await ws.accept()
+        if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
+            return await serve_host(ws, settings)
         session = manager.get(session_id)
         if session is None:
             await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id[:40]!r} here "

@@ -6,11 +6,12 @@ all get the same errors, each naming the field at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import InvalidInput
+from .initial_state import parse_initial_states
 from .mmzone import MAX_ORDER_LIMIT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,6 +32,8 @@ class MachineConfig:
     max_order: int = DEFAULT_MAX_ORDER
     pageblock_order: int = DEFAULT_PAGEBLOCK_ORDER
     zones: tuple[tuple[str, int], ...] = (DEFAULT_ZONE,)
+    # Zone name -> its initial state (initial_state.ZoneInitial), for zones that have one.
+    initial: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def nr_pages(self) -> int:
@@ -47,7 +50,8 @@ class MachineConfig:
         return {
             "max_order": self.max_order,
             "pageblock_order": self.pageblock_order,
-            "zones": [{"name": n, "pages": p} for n, p in self.zones],
+            "zones": [{"name": n, "pages": p, **({"initial": self.initial[n].document} if n in self.initial else {})}
+                      for n, p in self.zones],
         }
 
 
@@ -153,7 +157,8 @@ def parse_machine(obj: Any, path: str = "machine", max_pages: int = DEFAULT_MAX_
             f"the machine has {total} pages; the limit here is {max_pages}",
             f"{path}.zones",
         )
-    return MachineConfig(max_order, pageblock_order, zones)
+    initial = parse_initial_states(zones_obj, zones, max_order, pageblock_order, path)
+    return MachineConfig(max_order, pageblock_order, zones, initial)
 
 
 def parse_hinting(obj: Any, machine: MachineConfig, path: str = "hinting") -> DesignConfig:

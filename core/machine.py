@@ -29,6 +29,7 @@ from .errors import (
     WrongOrder,
 )
 from .host import Host
+from .initial_state import apply_initial_state
 from .kinds import ALLOC, ALLOC_FAILED, CLOCK, FREE, MOVE_PAGEBLOCK, STEP, STEPPING
 from .lists import LIST_POISON2
 from .mmzone import (
@@ -50,6 +51,7 @@ from .page_alloc import __free_one_page as _free_one_page  # plain names: no man
 from .page_alloc import __rmqueue as _rmqueue
 from .page_alloc import __rmqueue_smallest as _rmqueue_smallest
 from .steps import parse_step
+from .take_page import alloc_at
 from .trace import Trace
 from .workqueue import Clock, DelayedWork, run_work, start_work
 
@@ -93,6 +95,8 @@ class Machine:
         self._handlers = self._step_handlers()
         if boot:
             self._boot()
+            if machine.initial:  # a scenario's initial state (initial_state.py)
+                apply_initial_state(self, machine.initial)
         pgdat.trace = [] if record_events else None
 
     # --- boot ---------------------------------------------------------------
@@ -408,11 +412,18 @@ class Machine:
         try:
             # The two commonest steps go straight to the allocator (a replay's hot loop).
             if kind == "alloc":
-                pfn = self._alloc(self._zone_by_name[step["zone"]], step["order"], _ALLOC_MT[step["migratetype"]],
-                                  step.get("as"))
+                if "pfn" in step:  # the block at that pfn (take_page.py; not a v5.3 path)
+                    pfn = alloc_at(self, self._zone_by_name[step["zone"]], step["pfn"], step["order"],
+                                   _ALLOC_MT[step["migratetype"]], step.get("as"))
+                else:
+                    pfn = self._alloc(self._zone_by_name[step["zone"]], step["order"],
+                                      _ALLOC_MT[step["migratetype"]], step.get("as"))
                 result = {"ok": True, "pfn": pfn}
-            elif kind == "free" and "pfn" in step:
-                self.free(step["pfn"], step.get("order"))
+            elif kind == "free":
+                if "pfn" in step:
+                    self.free(step["pfn"], step.get("order"))
+                else:  # by a scenario name (imported traces free every block this way)
+                    self.free_ref(step["ref"], step.get("order"))
                 result = {"ok": True}
             else:
                 result = self._handlers[kind](step)

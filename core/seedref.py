@@ -52,6 +52,7 @@ SEED_LINES: dict[str, tuple[int, int]] = {
 KERNEL_FILES: dict[str, str] = {
     "__rmqueue_smallest": "mm/page_alloc.c",
     "expand": "mm/page_alloc.c",
+    "take_page_off_buddy": "mm/page_alloc.c (Linux 5.8+, not v5.3)",
     "__rmqueue_fallback": "mm/page_alloc.c",
     "steal_suitable_fallback": "mm/page_alloc.c",
     "move_freepages_block": "mm/page_alloc.c",

@@ -30,7 +30,7 @@ STEP_KINDS = (
 MAX_ADVANCE_MS = 10**9
 # The fields each kind of step takes (FORMATS.md).
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "alloc": ("do", "zone", "order", "migratetype", "as"),
+    "alloc": ("do", "zone", "order", "migratetype", "as", "pfn"),  # pfn: docs/formats-extensions.md
     "free": ("do", "ref", "pfn", "order"),
     "move_pageblock": ("do", "pfn", "migratetype"),
     "advance": ("do", "ms"),
@@ -100,14 +100,17 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                if n == 4:  # do, zone, order, migratetype and nothing else
-                    try:
-                        if zone in zone_set and mt in _ALLOC_NAMES and order.__class__ is int and 0 <= order < top:
-                            return obj
-                    except TypeError:
-                        pass  # an unhashable zone or migratetype: parse_one names the field
+                if (zone.__class__ is str and zone in zone_set and order.__class__ is int
+                        and 0 <= order < top and mt.__class__ is str and mt in _ALLOC_NAMES):
+                    if n == 4:
+                        return obj
+                    name = obj.get("as")
+                    if n == 5 and name.__class__ is str and name:  # a named alloc (imported traces: every one)
+                        return obj
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
+                    return obj
+                if n == 2 and obj.get("ref").__class__ is str and obj["ref"]:  # free by name
                     return obj
             elif kind == "advance" and n == 2:
                 ms = obj.get("ms")
@@ -144,6 +147,8 @@ def parse_one(obj: Any, cfg: MachineConfig, strict: bool = False) -> dict[str, A
         name = obj.get("as")
         if name is not None:
             out["as"] = want_str(name, "as")
+        if obj.get("pfn") is not None:
+            out["pfn"] = _alloc_pfn(obj["pfn"], zone, order, cfg)
         return out
     if kind == "free":
         ref = obj.get("ref")
@@ -174,11 +179,28 @@ def parse_one(obj: Any, cfg: MachineConfig, strict: bool = False) -> dict[str, A
     return {"do": kind}
 
 
+def _alloc_pfn(pfn: Any, zone: str, order: int, cfg: MachineConfig) -> int:
+    """An alloc's wanted pfn: in its zone and aligned to its order (whether it is free is the machine's call)."""
+    pfn = want_int(pfn, "pfn", 0)
+    start = 0
+    for name, pages in cfg.zones:
+        if name == zone:
+            if not start <= pfn < start + pages:
+                raise InvalidInput(f"pfn {pfn} is not in zone {zone} (pfns {start}..{start + pages - 1})", "pfn")
+            break
+        start += pages
+    if pfn & ((1 << order) - 1):
+        raise InvalidInput(f"pfn {pfn} is not aligned to order {order} (a multiple of {1 << order})", "pfn")
+    return int(pfn)
+
+
 def describe_step(step: dict[str, Any]) -> str:
     """A short human label, for logs and the timeline."""
     kind = step.get("do")
     if kind == "alloc":
         label = f"alloc o{step['order']} {step['migratetype']} in {step['zone']}"
+        if "pfn" in step:
+            label += f" at pfn {step['pfn']}"
         return label + (f" as {step['as']}" if "as" in step else "")
     if kind == "free":
         if "ref" in step:
