@@ -141,6 +141,11 @@ def take_page_off_buddy(zone: Zone, pfn: int, order: int, alloc_migratetype: int
     pgdat.mem_map[pfn] = order | (alloc_migratetype << MT_SHIFT)
     if migratetype != MIGRATE_ISOLATE:
         mod_zone_freepage_state(zone, -(1 << order), migratetype)
+    list_isolate = list_mt == MIGRATE_ISOLATE
+    if list_isolate != (migratetype == MIGRATE_ISOLATE):
+        # The block left a list of one kind (Isolate or not) and its halves joined the other kind's, with the
+        # counter following the pageblock: the same slip as v5.3's own (page_alloc.py, freepage_skew).
+        zone.freepage_skew += (1 << block_order) if list_isolate else -(1 << block_order)
     return True, ""
 
 
