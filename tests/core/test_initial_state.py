@@ -176,7 +176,8 @@ def initial_states(draw: st.DrawFn) -> dict[str, Any]:
     return {"pageblocks": pbs, "free": free}
 
 
-@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(initial_states(), st.lists(st.tuples(st.integers(0, 63), st.integers(0, 3), st.sampled_from(ALLOC)),
                                   max_size=12))
 def test_invariants_hold_after_initial_states_and_targeted_allocs(initial: dict[str, Any],
