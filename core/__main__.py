@@ -3,6 +3,7 @@
 replay   print the hinting-replay/1 document (FORMATS.md) on stdout
 explain  print what happened, one line per event, with seed lines
 check    replay with the invariant checker after every step
+compare  run a scenario under every design and print what each one's work cost, side by side
 import-trace  turn a kernel page-allocation trace into a scenario (core/trace_import.py)
 
 An unreadable or invalid scenario prints the field at fault on stderr and
@@ -37,7 +38,18 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="replay with the invariant checker after every step")
     p_check.add_argument("scenario")
     sub.add_parser("import-trace", help="convert a kmem page-allocation trace into a scenario", add_help=False)
+    p_compare = sub.add_parser("compare", help="run a scenario under every design; print the costs side by side")
+    p_compare.add_argument("scenario", help="a hinting-scenario/1 JSON file, or - for stdin (its design is ignored)")
+    p_compare.add_argument("--json", action="store_true", help="print the hinting-compare/1 document instead")
     args = parser.parse_args(argv)
+
+    if args.command == "compare":  # core/compare.py
+        from .compare import compare_cli
+
+        status, out, err = compare_cli(args.scenario, args.json)
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        return status
 
     try:
         scenario = load_scenario(args.scenario)

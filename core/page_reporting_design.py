@@ -39,13 +39,13 @@ from .page_reporting import (
     PageReporting,
     PageReportingDevInfo,
     ReportingState,
-    __ClearPageReported,
     page_reporting_notify_free,
     page_reporting_process,
     page_reporting_register,
     page_reporting_take_stock,
     page_reporting_unregister,
 )
+from .page_reporting import __ClearPageReported as _clear_page_reported  # plain name: no mangling in the class
 from .page_reporting_events import REPORT, WORK_START, WORK_STOP
 from .workqueue import Clock, DelayedWork, WorkPhase
 
@@ -110,7 +110,7 @@ class ReportingDesign(HintingDesign):
 
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
         pr = self.pr
-        __ClearPageReported(pr, zone, page, "merge" if why is Leave.MERGE else "alloc")
+        _clear_page_reported(pr, zone, page, "merge" if why is Leave.MERGE else "alloc")
         if why is Leave.MERGE:
             # A Reported block swallowed by a merge: the host's work on it bought nothing lasting.
             pr.costs.wasted[MERGED] += 1
