@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "compare":  # core/compare.py
         from .compare import compare_cli
 
-        status, out, err = compare_cli(args.scenario, args.json)
-        sys.stdout.write(out)
-        sys.stderr.write(err)
+        status, stdout, stderr = compare_cli(args.scenario, args.json)
+        sys.stdout.write(stdout)
+        sys.stderr.write(stderr)
         return status
 
     try:
