@@ -38,8 +38,9 @@ delta carry them); `costs` carries only the top-level keys of
 `hinting.costs` that changed, each whole.
 
 The design's part of a zone (design.py) travels the same way under the
-design's own names: its list of marked blocks (the seed's "hinted") as
-{"add", "del"}, its small fields (the seed's "flags", "hinted_pages") whole.
+design's own names: its list of marked blocks (the seed's "hinted", free
+page reporting's "reported") as {"add", "del"}, its small fields (the
+seed's "flags", "hinted_pages"; reporting has none) whole.
 Any zone key other than "lists", "nr_free", "allocated", "residency" and
 "pageblocks" is one of those two shapes.
 """
