@@ -15,7 +15,6 @@ always succeeds.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .config import DEFAULT_CAPACITY, MachineConfig, want_bool, want_int
@@ -52,15 +51,45 @@ from .workqueue import Clock, DelayedWork, WorkPhase
 DEFAULT_DELAY_MS = 2000  # PAGE_REPORTING_DELAY = 2 * HZ
 
 
-@dataclass(frozen=True)
 class ReportingConfig:
-    """MODEL-REPORTING.md's constants; `hwm` means nothing here and a scenario's is ignored."""
+    """MODEL-REPORTING.md's constants; `hwm` means nothing here and a scenario's is ignored.
+
+    Immutable and compared by value, like the seed's frozen dataclass; written
+    out by hand because making a dataclass costs every process that imports
+    the core more than the rest of this design's modules together.
+    """
 
     design: ClassVar[str] = "reporting"
-    min_order: int = 9  # PAGE_REPORTING_MIN_ORDER: pageblock_order (default_config says so)
-    capacity: int = DEFAULT_CAPACITY  # PAGE_REPORTING_CAPACITY
-    delay_ms: int = DEFAULT_DELAY_MS
-    stepping: bool = False
+    __slots__ = ("capacity", "delay_ms", "min_order", "stepping")
+    min_order: int  # PAGE_REPORTING_MIN_ORDER: pageblock_order by default (default_config)
+    capacity: int  # PAGE_REPORTING_CAPACITY
+    delay_ms: int  # PAGE_REPORTING_DELAY
+    stepping: bool
+
+    def __init__(self, min_order: int = 9, capacity: int = DEFAULT_CAPACITY, delay_ms: int = DEFAULT_DELAY_MS,
+                 stepping: bool = False) -> None:
+        for name, value in (("min_order", min_order), ("capacity", capacity), ("delay_ms", delay_ms),
+                            ("stepping", stepping)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a ReportingConfig is immutable (cannot set {name})")
+
+    def _key(self) -> tuple[int, int, int, bool]:
+        return (self.min_order, self.capacity, self.delay_ms, self.stepping)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is ReportingConfig and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"ReportingConfig(min_order={self.min_order}, capacity={self.capacity}, "
+                f"delay_ms={self.delay_ms}, stepping={self.stepping})")
+
+    def __reduce__(self) -> tuple[type[ReportingConfig], tuple[int, int, int, bool]]:
+        return ReportingConfig, self._key()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -13,9 +13,12 @@ checker on after every step.
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
-from core import Machine, MachineConfig, parse_hinting
+from core import HintingConfig, Machine, MachineConfig, parse_hinting
 from core.errors import InvalidInput
 from core.events import decode_all
 from core.page_reporting import DeviceState, DeviceStateError, ReportingState
@@ -455,6 +458,25 @@ def test_defaults_and_fields_of_the_reporting_configuration() -> None:
         with pytest.raises(InvalidInput) as err:
             parse_hinting({"design": "reporting", field: value}, machine)
         assert err.value.field == f"hinting.{field}"
+
+
+def test_the_reporting_configuration_is_an_immutable_value() -> None:
+    """Written by hand (not a dataclass): it must still behave as the seed's frozen one does,
+    since sessions key, compare and pickle configurations (checkpoints, Redis)."""
+    cfg = ReportingConfig(min_order=3, capacity=4, delay_ms=50, stepping=True)
+    assert cfg == ReportingConfig(3, 4, 50, True) and hash(cfg) == hash(ReportingConfig(3, 4, 50, True))
+    assert cfg != ReportingConfig(min_order=3, capacity=4, delay_ms=50, stepping=False)
+    assert cfg != HintingConfig(min_order=3, capacity=4, delay_ms=50, stepping=True)  # another design
+    assert len({cfg, ReportingConfig(3, 4, 50, True), ReportingConfig()}) == 2
+    back = pickle.loads(pickle.dumps(cfg))
+    assert back == cfg and type(back) is ReportingConfig and back.to_json() == cfg.to_json()
+    assert copy.deepcopy(cfg) == cfg
+    with pytest.raises(AttributeError, match="capacity"):
+        cfg.capacity = 8
+    with pytest.raises(AttributeError):
+        cfg.extra = 1  # type: ignore[attr-defined]
+    assert cfg.capacity == 4 and eval(repr(cfg), {"ReportingConfig": ReportingConfig}) == cfg
+    assert ReportingConfig().design == "reporting" and ReportingConfig().min_order == 9
 
 
 def test_the_device_state_moves_only_the_ways_the_code_moves_it() -> None:
