@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .kinds import CLOCK, STEP
 from .mmzone import MIGRATETYPE_NAMES
-from .seedref import KERNEL_FILES, seed_lines
+from .seedref import kernel_file, seed_lines
 from .trace import Category, RawEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,8 +95,10 @@ class EventDecoder:
             "lists": words.lists or [],
             "blocks": words.blocks or [],
         }
-        if fn in KERNEL_FILES and d["seed_lines"] is None:
-            d["kernel_file"] = KERNEL_FILES[fn]
+        if fn and d["seed_lines"] is None:
+            where = kernel_file(anchor, fn)
+            if where is not None:
+                d["kernel_file"] = where
         d.update(extra)
         return d
 

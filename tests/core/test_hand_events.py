@@ -42,8 +42,8 @@ def test_try_the_head_then_both_hinted_in_the_log():
     advance(m, 100)
     evs = _events(m, {"pull", "both_hinted", "boundary_add"})
     # Entry before the (reset) boundary is 0, Hinted -> try the head: 16.  Next: 0 and
-    # head 24 both Hinted -> boundary[2][Movable] = 24, nothing pulled.
-    assert [(e["kind"], e["pfn"]) for e in evs] == [("pull", 16), ("boundary_add", 24), ("both_hinted", 24)]
+    # head 24 both Hinted -> boundary[2][Movable] = 24, nothing pulled (the reason is logged before the move).
+    assert [(e["kind"], e["pfn"]) for e in evs] == [("pull", 16), ("both_hinted", 24), ("boundary_add", 24)]
     assert evs[0]["via"] == "head"
 
 

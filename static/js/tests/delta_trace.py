@@ -4,7 +4,8 @@ Prints one JSON document: for each scenario, the first state, then every delta
 with the state the Python tracker holds after it.  The scenarios exercise every
 part of the delta format: list ops (full and del/ins), hinted add/del,
 allocated add/del, pageblocks, flags, hinted_pages, residency drop/back, batch,
-boundaries and anomalies.
+boundaries and anomalies (the last scenario: the hinted-not-at-tail tour, where one
+appears and goes).
 """
 
 from __future__ import annotations
@@ -84,7 +85,12 @@ def main() -> None:
     }
     mid_plan = [{"do": "hinting_start"}, {"do": "advance", "ms": 100}, "workload", 300, {"do": "advance", "ms": 500},
                 200, {"do": "move_pageblock", "pfn": 0, "migratetype": "Unmovable"}, 100]
-    print(json.dumps([run(default, cycle), run(tiny, tiny_plan), run(mid, mid_plan, every=25)]))
+    # Anomaly conditions appear and go (a stale boundary is not one): the hinted-not-at-tail tour.
+    tour = json.loads((presets / "tour-anomaly-hinted-not-at-tail.json").read_text())
+    anomalous = {**tour, "steps": [s for s in tour["steps"] if s.get("setup")]}
+    tour_plan = [*(s for s in tour["steps"] if not s.get("setup")), "workload", 40]
+    print(json.dumps([run(default, cycle), run(tiny, tiny_plan), run(mid, mid_plan, every=25),
+                      run(anomalous, tour_plan)]))
 
 
 if __name__ == "__main__":
