@@ -209,7 +209,8 @@ def test_every_event_kind_has_words_and_a_reference() -> None:
         "shutdown": (False, False, 0), "tail": (True, None), "pull": ("tail", None, 4), "cycle_start": 2,
         "cycle_end": "empty", "alloc_failed": (), "wasted": "merge", "both_hinted": (None, 4),
     }
-    kinds = [k for k in EVENT_KINDS.values() if k.name != "clock"]
+    # The allocator's, the machine's and the seed's kinds (another design checks its own references).
+    kinds = [k for k in EVENT_KINDS.values() if k.name != "clock" and k.design in (None, "seed")]
     raw = [(k, None if k.name in ("step", "request") else 0, 4, 2, 1, args.get(k.name)) for k in kinds]
     events = decode_all(m, raw)
     assert len(events) == len(raw)
@@ -225,7 +226,7 @@ def test_every_event_kind_has_words_and_a_reference() -> None:
 
 def test_every_declared_anchor_resolves() -> None:
     for kind in EVENT_KINDS.values():
-        if kind.fn is None:
+        if kind.fn is None or kind.design not in (None, "seed"):
             continue
         ref = kind.anchor or kind.fn
         assert ref in SEED_LINES or ref in KERNEL_FILES or kind.fn in KERNEL_FILES, f"{kind.name}: {ref}"
