@@ -5,6 +5,7 @@ explain  print what happened, one line per event, with seed lines (core/explain.
          quiet "did nothing, because" events too unless --no-quiet, anomaly
          conditions where they appear, the free lists after every step with --lists
 check    replay with the invariant checker after every step
+compare  run a scenario under every design and print what each one's work cost, side by side
 import-trace  turn a kernel page-allocation trace into a scenario (core/trace_import.py)
 
 An unreadable or invalid scenario prints the field at fault on stderr and
@@ -43,7 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="replay with the invariant checker after every step")
     p_check.add_argument("scenario")
     sub.add_parser("import-trace", help="convert a kmem page-allocation trace into a scenario", add_help=False)
+    p_compare = sub.add_parser("compare", help="run a scenario under every design; print the costs side by side")
+    p_compare.add_argument("scenario", help="a hinting-scenario/1 JSON file, or - for stdin (its design is ignored)")
+    p_compare.add_argument("--json", action="store_true", help="print the hinting-compare/1 document instead")
     args = parser.parse_args(argv)
+
+    if args.command == "compare":  # core/compare.py
+        from .compare import compare_cli
+
+        status, stdout, stderr = compare_cli(args.scenario, args.json)
+        sys.stdout.write(stdout)
+        sys.stderr.write(stderr)
+        return status
 
     try:
         scenario = load_scenario(args.scenario)

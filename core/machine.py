@@ -147,6 +147,9 @@ class Machine:
             zd.nr_free_pages = zs.nr_free_pages
             zd.freepage_skew = zs.freepage_skew
             zd.nr_list_adds = zs.nr_list_adds
+            zd.nr_marks_set = zs.nr_marks_set
+            zd.nr_marks_cleared_on_list = zs.nr_marks_cleared_on_list
+            zd.nr_marks_cleared_off_list = zs.nr_marks_cleared_off_list
             zd.isolate_seen = zs.isolate_seen
             for area_s, area_d in zip(zs.free_area, zd.free_area, strict=True):
                 area_d.nr_free = area_s.nr_free
@@ -383,8 +386,12 @@ class Machine:
             raise InvalidInput(f"must be a positive integer, got {ms!r}", "ms")
         target = self.clock.now_ms + ms
         work = self.design.work
-        due = work.due_ms if work is not None and work.pending and work.running is None else None
-        if work is not None and due is not None and due <= target:
+        # Work that falls due runs at its due time; work it re-arms that falls due
+        # within the advance runs too, unless it stopped at a stopping point.
+        while work is not None and work.pending and work.running is None:
+            due = work.due_ms
+            if due is None or due > target:
+                break
             self._clock(max(self.clock.now_ms, due))
             self._start(work)
             self._run(work, stop=self.stepping)

@@ -9,6 +9,8 @@ behind the static key.  Up, it builds the state's "hinting" object, the
 zones' seed fields, the seed's invariants and anomalies, and its copy for
 checkpoints.  The device is the v2 virtio-balloon of patch 5/5 as far as the
 seed sees it: a capacity, and a `react` that hands the batch to the host.
+What the seed's work costs (costs.py) is counted in page_hinting.py; the
+hooks here add the reports the allocator wastes, and `_react` the batches.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .config import (
     want_bool,
     want_int,
 )
+from .costs import ALLOCATED, MERGED, MOVED, STOLEN
 from .design import HintingDesign, same_list_head
 from .errors import HintingBusy
 from .host import Host
@@ -34,6 +37,7 @@ from .mmzone import (
     MIGRATETYPE_NAMES,
     FreeList,
     Leave,
+    Move,
     Page,
     PageBuddy,
     PglistData,
@@ -54,6 +58,7 @@ from .page_hinting import (
     page_hinting_process,
     page_hinting_shutdown,
     page_hinting_startup,
+    page_hinting_take_stock,
 )
 from .page_hinting_events import (
     HINTED_NOT_AT_TAIL,
@@ -113,13 +118,17 @@ class SeedDesign(HintingDesign):
         note_boundary_left(self.ph, page, zone, why.name.lower())
         clear_page_hinted(self.ph, page, zone)
         if why is Leave.MERGE:
+            self.ph.costs.wasted[MERGED] += 1
             hint_wasted(self.ph, zone, page.pfn, order, "merge")
+        elif why is Leave.ALLOC:
+            self.ph.costs.wasted[ALLOCATED] += 1
 
-    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int, why: Move) -> None:
         # move_to_free_list: "It is cheaper to just process this page again"
         same = page_migratetype(page) == migratetype  # to the head of the list it is on
         note_boundary_left(self.ph, page, zone, "move_same" if same else "move")
-        clear_page_hinted(self.ph, page, zone)
+        clear_page_hinted(self.ph, page, zone, on_list=True)
+        self.ph.costs.wasted[STOLEN if why is Move.STEAL else MOVED] += 1
         hint_wasted(self.ph, zone, page.pfn, order, "move_same" if same else "move")
 
     def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
@@ -153,7 +162,14 @@ class SeedDesign(HintingDesign):
         sg = phdev.sg or []
         blocks = [(page.pfn, page_order(page)) for page in sg[:num_hints]]
         zone = self.ph.cycling_zone or self.pgdat.page_zone(blocks[0][0])
-        dropped = self.host.react(blocks)
+        host = self.host
+        again_pages = again_blocks = 0
+        for pfn, order in blocks:
+            already = host.dropped_in(pfn, order)
+            again_pages += already
+            again_blocks += already == 1 << order
+        dropped = host.react(blocks)
+        self.ph.costs.reported(len(blocks), sum(1 << o for _, o in blocks), again_blocks, again_pages)
         trace = self.pgdat.trace
         if trace is not None:
             trace.append((REACT, zone.idx, None, None, None,
@@ -164,6 +180,8 @@ class SeedDesign(HintingDesign):
     def start(self) -> None:
         if page_hinting_startup(self.ph, self.phdev) == -EBUSY:
             raise HintingBusy("hinting is already on (page_hinting_startup returns -EBUSY)", "do")
+        self.ph.costs.started(self.clock.now_ms)
+        page_hinting_take_stock(self.ph)
 
     def stop(self) -> None:
         page_hinting_shutdown(self.ph, self.phdev)
@@ -184,6 +202,7 @@ class SeedDesign(HintingDesign):
                 for page in self.batch()
             ],
             "boundary": self._boundary_state(),
+            "costs": self.ph.costs.to_json(self.host.refaults),
         }
 
     def _work_state(self) -> dict[str, Any]:
@@ -398,6 +417,7 @@ class SeedDesign(HintingDesign):
             zd.hinted_pages = list(zs.hinted_pages) if zs.hinted_pages is not None else None
             zd.nr_free_pages_drift = zs.nr_free_pages_drift
         dst.page_hinting_notify_enabled = src.page_hinting_notify_enabled
+        dst.costs = src.costs.copy()
         other.notify_from_order = self.notify_from_order
         dev_s, dev_d = self.phdev, other.phdev
         dev_d.refcnt = dev_s.refcnt
