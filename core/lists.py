@@ -49,7 +49,7 @@ def list_add_tail(new: ListHead, head: ListHead) -> None:
     """Insert `new` right before `head`; with the list head, at the tail.
 
     The seed uses this with a boundary entry as `head` to insert in front of
-    the hinted blocks (`add_to_free_list_tail`, seed lines 1984-2000).
+    the hinted blocks (`add_to_free_list_tail`, seed 1982-1998).
     """
     __list_add(new, head.prev, head)
 

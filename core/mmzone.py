@@ -2,7 +2,7 @@
 
 Also the four free-list helpers of patch 3/5 ("add_to_free_list",
 "add_to_free_list_tail", "move_to_free_list", "del_page_from_free_list").
-The seed changed three of them (seed lines 1981-2022): a tail insert goes
+The seed changed three of them (seed 1982-1998, 2001-2013, 2015-2023): a tail insert goes
 through `get_unhinted_tail`, and moving or deleting a page clears its Hinted
 state.  Free page reporting changes them differently.  So here they call the
 hinting design through `FreeListHooks`, the seam of ARCHITECTURE.md: this
@@ -258,7 +258,11 @@ class FreeListHooks:
     * `tail_entry` for a tail insert at an order >= `tail_from_order`: the
       entry to insert in front of (the list head for the real tail);
     * `notify_free` after a free that did not ask to skip it, at the final
-      order, when that order is >= `notify_from_order`.
+      order, when that order is >= `notify_from_order`;
+    * `notify_quiet` instead, for such a free below `notify_from_order`,
+      but only while events are recorded: the design may record why it was
+      not told (its static key is off, the order is too low).  Never called
+      on the fast path.
     """
 
     notify_from_order: int = NEVER
@@ -274,6 +278,9 @@ class FreeListHooks:
         return zone.free_area[order].free_list[migratetype]
 
     def notify_free(self, zone: Zone, order: int) -> None:
+        return None
+
+    def notify_quiet(self, zone: Zone, order: int) -> None:
         return None
 
 
@@ -359,7 +366,7 @@ def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> No
 
 
 def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) -> ListHead:
-    """Put a block at the tail, or where the design says the tail is (the seed: seed 1984-2000).
+    """Put a block at the tail, or where the design says the tail is (the seed: seed 1982-1998).
 
     Returns the entry it was inserted before (the list head for the real tail),
     so callers can say where the block went.
@@ -377,7 +384,7 @@ def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) 
 
 
 def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int, why: Move = Move.PAGEBLOCK) -> None:
-    """Move a free block to the head of another migratetype's list (the seed: seed 2002-2015).
+    """Move a free block to the head of another migratetype's list (the seed: seed 2001-2013).
 
     `why` is the model's: the kernel's callers need not say, but a design's
     figures tell a pageblock move from a steal.
@@ -389,7 +396,7 @@ def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int, why:
 
 
 def del_page_from_free_list(page: Page, zone: Zone, order: int, why: Leave = Leave.ALLOC) -> None:
-    """Take a block off its list; the design hears of a marked one first (the seed: seed 2017-2022).
+    """Take a block off its list; the design hears of a marked one first (the seed: seed 2015-2023).
 
     Unlinking poisons the page's links, which is what makes it no longer
     PageBuddy.

@@ -197,7 +197,7 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
                     buddy_mt = get_pageblock_migratetype(zone, buddy_pfn)
                     if migratetype != buddy_mt and (migratetype == MIGRATE_ISOLATE or buddy_mt == MIGRATE_ISOLATE):
                         if trace is not None:
-                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, buddy_pfn))
+                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, (buddy_pfn, buddy_mt)))
                         break
                 max_order += 1
                 continue
@@ -246,6 +246,8 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
         hooks = pgdat.hooks
         if order >= hooks.notify_from_order:
             hooks.notify_free(zone, order)
+        elif trace is not None:  # recording only: the design may say why it heard nothing
+            hooks.notify_quiet(zone, order)
     return page
 
 

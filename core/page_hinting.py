@@ -67,17 +67,21 @@ from .page_hinting_events import (
     BOTH_HINTED,
     BOUNDARY_ADD,
     BOUNDARY_DEL,
+    BOUNDARY_LEFT,
     CLEAR_HINTED,
     CYCLE_END,
     CYCLE_START,
     DRAIN,
     FILL_END,
     FILL_FULL,
+    LIST_DONE,
     NOTIFY,
+    NOTIFY_QUIET,
     NOTIFY_SKIPPED_AFTER_MERGE,
     NR_FREE_PAGES_DRIFT,
     POPULATE,
     PROCESS_END,
+    PROCESS_SKIP,
     PROCESS_SPINS,
     PROCESS_START,
     PULL,
@@ -85,6 +89,7 @@ from .page_hinting_events import (
     PUT_MERGED,
     REQUEST,
     SHUTDOWN,
+    SHUTDOWN_QUIET,
     STALE_BOUNDARY_USED,
     STARTUP,
     WASTED,
@@ -107,7 +112,7 @@ def PageHinted(page: Page) -> bool:
 
 
 class PageHintingDevInfo:
-    """struct page_hinting_dev_info (seed 2061-2084), as the v2 balloon fills it."""
+    """struct page_hinting_dev_info (seed 2062-2084), as the v2 balloon fills it."""
 
     def __init__(self, capacity: int, react: Callable[[PageHintingDevInfo, int], None]) -> None:
         self.react = react
@@ -118,7 +123,7 @@ class PageHintingDevInfo:
 
 
 class ZoneHinting:
-    """What the seed adds to one `struct zone` (seed 1945-1968)."""
+    """What the seed adds to one `struct zone`: its field (seed 1946-1953) and flags (seed 1961-1964, 1965-1968)."""
 
     __slots__ = ("active", "hinted_pages", "nr_free_pages_drift", "requested")
 
@@ -239,16 +244,39 @@ def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone, on_list: bool = F
         trace.append((CLEAR_HINTED, zone.idx, page.pfn, order, page_migratetype(page), None))
 
 
+def note_boundary_left(ph: PageHinting, page: Page, zone: Zone, why: str) -> None:
+    """Recording only: clear_page_hinted is about to leave a boundary on this page (ACTIVE is clear).
+
+    The hooks that call clear_page_hinted know why the page goes (allocated,
+    merged, moved), so they record it; the C code simply does not call
+    page_hinting_del_from_boundary.
+    """
+    trace = _trace(ph)
+    if trace is None or ph.boundary is None or ph.zones[zone.idx].active:
+        return
+    order, mt = page_order(page), page_migratetype(page)
+    if ph.boundary[order - ph.min_order][mt] == page.pfn:
+        trace.append((BOUNDARY_LEFT, zone.idx, page.pfn, order, mt, why))
+
+
 def page_hinting_notify_free(ph: PageHinting, zone: Zone, order: int) -> None:
-    """Ask for hinting once a zone's order has hwm more free than hinted blocks (seed 2158-2186)."""
+    """Ask for hinting once a zone's order has hwm more free than hinted blocks (seed 2158-2186).
+
+    Called behind the static key (the design's hook tests it).  The early
+    returns record quiet events: "did nothing, because".
+    """
+    trace = _trace(ph)
     if order < ph.min_order:
+        if trace is not None:
+            trace.append((NOTIFY_QUIET, zone.idx, None, order, None, ("order", ph.min_order)))
         return
     zh = ph.zones[zone.idx]
     if zh.requested:
+        if trace is not None:
+            trace.append((NOTIFY_QUIET, zone.idx, None, order, None, ("requested", ph.min_order)))
         return
     nr_hinted = zh.hinted_pages[order - ph.min_order] if zh.hinted_pages else 0
     nr_free = zone.free_area[order].nr_free
-    trace = _trace(ph)
     if nr_free < nr_hinted + ph.hwm:
         if trace is not None:
             trace.append((NOTIFY, zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, False)))
@@ -272,20 +300,24 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
     tail = get_unhinted_tail(ph, zone, order, mt)
     head = zone.free_area[order].free_list[mt]
     page = tail.prev  # list_last_entry(tail, ...)
+    trace = _trace(ph)
     if type(page) is not Page:  # the reverse walk from there ends at once: the list head
+        if trace is not None and type(tail) is Page:  # a list with blocks, all behind the boundary
+            trace.append((LIST_DONE, zone.idx, tail.pfn, order, mt, None))
         return None
     costs = ph.costs
     costs.entries += 1  # the entry before the boundary
     via = "tail"
+    tried = page.pfn
     if PageHinted(page):
         page = head.next  # list_first_entry(list, ...)
         assert type(page) is Page, "a list with a Hinted entry is not empty"
         costs.entries += 1  # the head
         if PageHinted(page):
+            if trace is not None:  # the explanation first, then the boundary it moves
+                at = tail.pfn if type(tail) is Page else None
+                trace.append((BOTH_HINTED, zone.idx, page.pfn, order, mt, (at, tried)))
             page_hinting_add_to_boundary(ph, page, zone, mt)
-            trace = _trace(ph)
-            if trace is not None:
-                trace.append((BOTH_HINTED, zone.idx, page.pfn, order, mt, None))
             return None
         via = "head"
     del_page_from_free_list(page, zone, order, Leave.ISOLATE)
@@ -293,9 +325,8 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
     costs.pages_moved += 1 << order
     # set_pcppage_migratetype(page, mt); set_page_private(page, order)
     page.info = order | (mt << MT_SHIFT)
-    trace = _trace(ph)
     if trace is not None:
-        trace.append((PULL, zone.idx, page.pfn, order, mt, via))
+        trace.append((PULL, zone.idx, page.pfn, order, mt, (via, tail.pfn if type(tail) is Page else None, tried)))
     __mod_zone_freepage_state(zone, -(1 << order), mt)
     if is_migrate_isolate(mt):
         # Pages of an Isolate list were never on NR_FREE_PAGES: they are lost from it for good.
@@ -309,9 +340,10 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
 
 def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     """Return a reported block to the free lists, Hinted unless it merged (seed 2366-2404)."""
-    mt = page_migratetype(page)  # get_pcppage_migratetype
+    mt = pulled_mt = page_migratetype(page)  # get_pcppage_migratetype
     pfn = page.pfn
-    if has_isolate_pageblock(zone) or is_migrate_isolate(mt):
+    checked = has_isolate_pageblock(zone) or is_migrate_isolate(mt)
+    if checked:
         mt = get_pageblock_migratetype(zone, pfn)
         page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (mt << MT_SHIFT)
     order = page_order(page)
@@ -322,6 +354,10 @@ def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     costs.pages_moved += 1 << order
 
     trace = _trace(ph)
+    if trace is not None:
+        # Which list, and why: (the list it was pulled from, whether the pageblock was read, its type now).
+        where = (pulled_mt, checked, get_pageblock_migratetype(zone, pfn))
+        trace.append((NOTIFY_QUIET, zone.idx, head.pfn, page_order(head), None, ("hinted", ph.min_order)))
     if not PageBuddy(page) or page_order(page) != order:
         costs.merges += 1
         costs.wasted[MERGED_ON_RETURN] += 1
@@ -329,7 +365,7 @@ def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
         # wasted, and (hinted=true) nobody was notified of the bigger block.
         merged_order = page_order(head)
         if trace is not None:
-            trace.append((PUT_MERGED, zone.idx, pfn, order, mt, (head.pfn, merged_order)))
+            trace.append((PUT_MERGED, zone.idx, pfn, order, mt, (head.pfn, merged_order, *where)))
         hint_wasted(ph, zone, pfn, order, "put_merge")
         if trace is not None:
             _check_skipped_notify(ph, zone, head, trace)
@@ -341,7 +377,7 @@ def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     page_hinting_add_to_boundary(ph, page, zone, mt)
     SetPageMarked(zone, page)  # __SetPageHinted
     if trace is not None:
-        trace.append((PUT_HINTED, zone.idx, pfn, order, mt, None))
+        trace.append((PUT_HINTED, zone.idx, pfn, order, mt, where))
 
 
 def _check_skipped_notify(ph: PageHinting, zone: Zone, head: Page, trace: Trace) -> None:
@@ -441,7 +477,7 @@ def page_hinting_fill(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) ->
     ph.zones[zone.idx].requested = False
     phdev.refcnt -= 1
     if trace is not None:
-        trace.append((FILL_END, zone.idx, None, None, None, (len(sg), phdev.refcnt)))
+        trace.append((FILL_END, zone.idx, None, None, None, (len(sg), phdev.refcnt, phdev.capacity)))
     return len(sg)
 
 
@@ -495,10 +531,11 @@ def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -
     ph.cycling_zone = zone
     trace = _trace(ph)
     if trace is not None:
-        trace.append((CYCLE_START, zone.idx, None, None, None, None))
+        trace.append((CYCLE_START, zone.idx, None, None, None, ph.min_order))
     while True:
         num_hints = page_hinting_fill(ph, zone, phdev)
         if not num_hints:
+            why = "empty"
             break
         costs.unlock()
         yield WorkPhase.REACT
@@ -507,13 +544,14 @@ def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -
         costs.lock(ph.clock.now_ms, zone.name)
         page_hinting_drain(ph, zone, phdev)
         if not zh.requested:
+            why = "done"
             break
     zh.active = False
     costs.unlock()
     ph.cycling_zone = None
     trace = _trace(ph)
     if trace is not None:
-        trace.append((CYCLE_END, zone.idx, None, None, None, None))
+        trace.append((CYCLE_END, zone.idx, None, None, None, why))
 
 
 def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
@@ -532,6 +570,9 @@ def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
             yield from page_hinting_cycle(ph, zone, phdev)
         else:
             idle_visits += 1
+            trace = _trace(ph)
+            if trace is not None:
+                trace.append((PROCESS_SKIP, zone.idx, None, None, None, phdev.refcnt))
         i += 1
         if i == len(zones):
             i = 0
@@ -569,15 +610,23 @@ def __page_hinting_request(ph: PageHinting, zone: Zone) -> None:
 
 
 def page_hinting_shutdown(ph: PageHinting, phdev: PageHintingDevInfo) -> None:
-    """Stop notifications, finish a running cycle, drop pending work (seed 2663-2679)."""
+    """Stop notifications, let a running work item finish, drop pending work (seed 2663-2679).
+
+    The running item is the whole page_hinting_process: it goes on over every
+    REQUESTED zone until refcnt is 0, calling react for each batch, after
+    the device was unregistered (cancel_delayed_work_sync waits for it).
+    """
+    trace = _trace(ph)
     if ph.ph_dev_info is not phdev:
+        if trace is not None:
+            trace.append((SHUTDOWN_QUIET, None, None, None, None, None))
         return
     ph.set_notify_enabled(-1)
     ph.ph_dev_info = None
-    trace = _trace(ph)
-    if trace is not None:
-        trace.append((SHUTDOWN, None, None, None, None, None))
     assert phdev.work is not None
+    if trace is not None:
+        work = phdev.work
+        trace.append((SHUTDOWN, None, None, None, None, (work.running is not None, work.pending, phdev.refcnt)))
     cancel_delayed_work_sync(phdev.work)
     phdev.sg = None
 

@@ -86,7 +86,7 @@ def free_one_page_by_helpers(page: Page | None, pfn: int, zone: Zone, order: int
                     buddy_mt = get_pageblock_migratetype(zone, buddy_pfn)
                     if migratetype != buddy_mt and MIGRATE_ISOLATE in (migratetype, buddy_mt):
                         if trace is not None:
-                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, buddy_pfn))
+                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, (buddy_pfn, buddy_mt)))
                         break
                 max_order += 1
                 continue
@@ -108,6 +108,8 @@ def free_one_page_by_helpers(page: Page | None, pfn: int, zone: Zone, order: int
         hooks = pgdat.hooks
         if order >= hooks.notify_from_order:
             hooks.notify_free(zone, order)
+        elif trace is not None:
+            hooks.notify_quiet(zone, order)
     return page
 
 
@@ -149,7 +151,7 @@ def alloc_by_helpers(self: Machine, z: Zone, order: int, mt: int, name: str | No
         if name is not None:
             self._bind(name, "failed")
         if trace is not None:
-            trace.append((ALLOC_FAILED, z.idx, None, order, mt, None))
+            trace.append((ALLOC_FAILED, z.idx, None, order, mt, self._held_back(z, order, mt)))
         raise NoFreeBlock(
             f"no free block of order {order} or above for {MIGRATETYPE_NAMES[mt]} in zone {z.name}", "order"
         )
