@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,9 +108,11 @@ def run_steps(machine: Machine, steps: list[dict[str, Any]]) -> list[dict[str, A
     return [apply(step) for step in steps]
 
 
-def replay(scenario: Scenario, **machine_kwargs: Any) -> dict[str, Any]:
-    """The hinting-replay/1 document for a scenario."""
+def replay(scenario: Scenario, booted: Callable[[], object] | None = None, **machine_kwargs: Any) -> dict[str, Any]:
+    """The hinting-replay/1 document for a scenario (`booted` runs once the machine is built)."""
     machine = scenario.machine_instance(**machine_kwargs)
+    if booted is not None:
+        booted()
     results = run_steps(machine, scenario.steps)
     return {"format": REPLAY_FORMAT, "results": results, "state": machine.state()}
 

@@ -127,3 +127,21 @@ def test_the_replay_parser_keeps_normal_steps_and_normalises_the_rest() -> None:
         with pytest.raises(Exception) as slow:
             parse_one(bad, cfg)
         assert str(fast.value) == str(slow.value)
+
+
+def test_replay_calls_booted_once_and_the_document_is_unchanged() -> None:
+    """The CLI freezes the booted machine out of the cyclic GC's sight there (core/__main__.py)."""
+    from core.scenario import parse_scenario, replay
+
+    scenario = parse_scenario(SMALL)
+    before = replay(scenario)
+    seen: list[int] = []
+    assert replay(scenario, booted=lambda: seen.append(1)) == before and seen == [1]
+
+
+def test_the_cli_replay_freezes_what_boot_built(tmp_path: Path) -> None:
+    code = ("import gc, io, contextlib, sys; from core.__main__ import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): status = main(['replay', sys.argv[1]])\n"
+            "print(status, gc.get_freeze_count() > 0)")
+    out = subprocess.run([sys.executable, "-c", code, write(tmp_path, SMALL)], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split() == ["0", "True"], out.stderr
