@@ -11,16 +11,21 @@ Parts:
            list entries read in all and per reported block (the review's quadratic
            argument: does the per-block figure grow with the zone?), the largest
            zone-lock hold.
-  churn    the churn workload (orders 0-3, live set ~2,000 blocks, 1 ms of virtual
-           time every 10 ops) at 1, 16 and 64 GiB, hinting on: what each design's
-           work cost over the run, and alloc/free ops/s at 1 GiB.
+  churn    two churn workloads (1 ms of virtual time every 10 ops) at 1, 16 and
+           64 GiB, started once everything free is marked: "small" (orders 0-3,
+           the project's churn: after the first pass no free reaches min_order, so
+           no design works) and "mixed" (one allocation in ten of order 9, so the
+           work runs among the operations).  What each design's work cost during
+           the churn, and alloc/free ops/s.
   replay   `python -m core replay` of the same 100,000-step churn scenario under
            each design, end to end: steps/s (wall, median of 5 interleaved runs).
   scale    per-operation cost at 64 GiB against 1 GiB, end to end: the replay of a
            100,000-step churn minus the replay of a scenario with no churn that
            still does the first full hinting pass, per step, both in wall time
            (medians) and in callgrind instructions; with the cyclic GC's full
-           collections counted (each one walks the 16M-entry mem_map at 64 GiB).
+           collections counted (`python -m core replay` freezes what boot built,
+           so they no longer walk the 16M-slot mem_map at 64 GiB: that alone
+           made a step 1.2x dearer there).
   instructions  callgrind instructions per replayed step under each design
            (20,000-step churn), the figure to compare versions by: this VM's
            wall times vary 20-40% from minute to minute.
@@ -116,7 +121,7 @@ WORKLOADS = {
     "small": {"live_target": 2000, "orders": (0, 1, 2, 3), "order_weights": (50, 25, 15, 10)},
     # the same with one allocation in ten a pageblock (order 9): frees that reach min_order
     # request the work again, so its passes run among the allocator's operations
-    "mixed": {"live_target": 200, "orders": (0, 1, 2, 3, 9), "order_weights": (40, 25, 15, 10, 10)},
+    "mixed": {"live_target": 2000, "orders": (0, 1, 2, 3, 9), "order_weights": (40, 25, 15, 10, 10)},
 }
 
 
