@@ -38,12 +38,14 @@ from .mmzone import (
     MT_MASK,
     MT_SHIFT,
     NEVER,
+    ClearPageMarked,
     FreeList,
     FreeListHooks,
     Leave,
     Page,
     PageBuddy,
     PglistData,
+    SetPageMarked,
     Zone,
     del_page_from_free_list,
     get_pageblock_migratetype,
@@ -207,17 +209,19 @@ def _boundary_entry(ph: PageHinting, zone: Zone, order: int, migratetype: int) -
     return head
 
 
-def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone) -> None:
+def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone, on_list: bool) -> None:
     """Drop a page's Hinted state as it leaves its place (seed 2120-2136).
 
     Only called for Hinted pages (the inline's `likely(!PageHinted)` test is
     the allocator's design-mark test).  The boundary is pushed back only
-    while ACTIVE.
+    while ACTIVE.  `on_list`: the page stays on a list (move_to_free_list)
+    rather than leaving it (del_page_from_free_list); the zone's mark
+    counters tell the two apart.
     """
     zh = ph.zones[zone.idx]
     if zh.active:
         page_hinting_del_from_boundary(ph, page, zone)
-    page.info &= ~PG_HINTED
+    ClearPageMarked(zone, page, on_list)  # __ClearPageHinted
     order = page_order(page)
     assert zh.hinted_pages is not None, "a Hinted page in a zone that never cycled"
     zh.hinted_pages[order - ph.min_order] -= 1
@@ -316,7 +320,7 @@ def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     assert zh.hinted_pages is not None, "put_hinted_page before page_hinting_populate_metadata"
     zh.hinted_pages[order - ph.min_order] += 1
     page_hinting_add_to_boundary(ph, page, zone, mt)
-    page.info |= PG_HINTED
+    SetPageMarked(zone, page)  # SetPageHinted
     if trace is not None:
         trace.append((PUT_HINTED, zone.idx, pfn, order, mt, None))
 

@@ -75,6 +75,8 @@ class SeedDesign(HintingDesign):
     stop_phases = frozenset({WorkPhase.REACT, WorkPhase.DRAIN})
     work_start_event = WORK_START
     work_stop_event = WORK_STOP
+    page_encoding = "offline-alias"  # PAGE_TYPE_OPS(Hinted, offline)
+    batch_keeps_order = True  # get_unhinted_page: set_page_private(page, order)
 
     def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: HintingConfig) -> None:
         super().__init__(pgdat, clock, host, config)
@@ -107,13 +109,13 @@ class SeedDesign(HintingDesign):
 
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
         # del_page_from_free_list: "Clear Hinted flag, if present, before clearing the Buddy flag"
-        clear_page_hinted(self.ph, page, zone)
+        clear_page_hinted(self.ph, page, zone, on_list=False)
         if why is Leave.MERGE:
             hint_wasted(self.ph, zone, page.pfn, order, "merge")
 
     def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
         # move_to_free_list: "It is cheaper to just process this page again"
-        clear_page_hinted(self.ph, page, zone)
+        clear_page_hinted(self.ph, page, zone, on_list=True)
         hint_wasted(self.ph, zone, page.pfn, order, "move")
 
     def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
