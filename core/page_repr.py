@@ -110,10 +110,6 @@ class Verdict(StrEnum):
 # --- arguments ------------------------------------------------------------------------------
 
 
-def encoding_names() -> list[str]:
-    return list(ENCODINGS)
-
-
 def own_encoding(m: Machine) -> str | None:
     """The encoding the live design's own kernel code uses, when it is one of the table's."""
     return m.design.page_encoding
@@ -247,8 +243,10 @@ def makedumpfile_verdict(block: Block, pfn: int, sp: StructPage, enc: Encoding) 
             why = (f"{compared}: the {1 << block.order} free pages of this block are written out as ordinary "
                    "memory (makedumpfile compares values, not bits)")
         else:
-            why = (f"its head pfn {block.head} was not taken for free ({compared} there), so this free "
-                   "tail page is written out too")
+            head = enc.head_words(block.marked)[1]
+            why = (f"its head pfn {block.head} was not taken for free (its _mapcount {head:#010x} equals neither "
+                   f"PAGE_BUDDY_MAPCOUNT_VALUE ({buddy}) nor PAGE_OFFLINE_MAPCOUNT_VALUE ({offline})), and this "
+                   f"tail page's own {mapcount:#010x} ({signed32(mapcount)}) equals neither: written out too")
     elif block.state is BlockState.BATCH:
         why = f"{compared}: free, but off the lists in the design's batch, so written out"
     else:

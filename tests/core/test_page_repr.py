@@ -91,6 +91,7 @@ def test_a_tail_page_follows_its_head() -> None:
     assert v["kernel"] == {"PageBuddy": False, "PageOffline": False, "PageOffline_text": "false"}
     assert v["kpageflags"]["text"] == "BUDDY" and "is_free_buddy_page" in v["kpageflags"]["why"][0]
     assert v["makedumpfile"]["verdict"] == "dumped" and "head pfn 0" in v["makedumpfile"]["reason"]
+    assert "0xfffffe7f" in v["makedumpfile"]["reason"]  # the head's value, which decided
     assert page_view(m, 3, "uptodate-reported")["makedumpfile"]["verdict"] == "excluded_free"
     assert "inside the free block at pfn 0" in v["list_walkers"]["text"]
 
