@@ -2,7 +2,7 @@
 
 Also the four free-list helpers of patch 3/5 ("add_to_free_list",
 "add_to_free_list_tail", "move_to_free_list", "del_page_from_free_list").
-The seed changed three of them (seed lines 1981-2022): a tail insert goes
+The seed changed three of them (seed 1982-1998, 2001-2013, 2015-2023): a tail insert goes
 through `get_unhinted_tail`, and moving or deleting a page clears its Hinted
 state.  Free page reporting changes them differently.  So here they call the
 hinting design through `FreeListHooks`, the seam of ARCHITECTURE.md: this
@@ -101,6 +101,35 @@ def PageMarked(page: Page) -> bool:
     return bool(page.info & DESIGN_MARK)
 
 
+def SetPageMarked(zone: Zone, page: Page) -> None:
+    """Set the design mark on the head of a free block on a list (the seed's SetPageHinted, 5.7's __SetPageReported).
+
+    Every design sets its mark here and nowhere else, so the zone counts
+    every change of the bit, the flag writes an encoding of the mark would
+    make (PAGE-REPRESENTATION.md, core/page_repr.py); a mark already set is
+    no change and is not counted.
+    """
+    if not page.info & DESIGN_MARK:
+        page.info |= DESIGN_MARK
+        zone.nr_marks_set += 1
+        zone.nr_marked_pages += 1 << (page.info & ORDER_MASK)
+
+
+def ClearPageMarked(zone: Zone, page: Page, on_list: bool) -> None:
+    """Clear the design mark; `on_list`: the page stays on a list (the seed's clear as a Hinted
+    block moves lists), else it is leaving its list (allocated, merged, pulled).
+
+    The only way a design clears its mark; counted per zone like SetPageMarked.
+    """
+    if page.info & DESIGN_MARK:
+        page.info &= ~DESIGN_MARK
+        if on_list:
+            zone.nr_marks_cleared_on_list += 1
+        else:
+            zone.nr_marks_cleared_off_list += 1
+        zone.nr_marked_pages -= 1 << (page.info & ORDER_MASK)
+
+
 def alloc_code(order: int, migratetype: int) -> int:
     """mem_map entry for the head of an allocated block."""
     return order | (migratetype << MT_SHIFT)
@@ -172,8 +201,8 @@ class Zone:
         # The model's: the design mark's changes since boot (SetPageMarked, ClearPageMarked) and
         # the pages of the marked blocks now; core/page_repr.py turns them into page flag writes.
         self.nr_marks_set = 0
-        self.nr_marks_cleared_on_list = 0
-        self.nr_marks_cleared_off_list = 0
+        self.nr_marks_cleared_on_list = 0  # the page stayed on a list (the seed's clear on a move)
+        self.nr_marks_cleared_off_list = 0  # the page was leaving its list
         self.nr_marked_pages = 0
         # page_flag_counts() when the run began (start_page_flag_counts): boot and a scenario's
         # initial state are not part of the run whose page flag writes are counted.
@@ -220,33 +249,6 @@ def start_page_flag_counts(zone: Zone) -> None:
     zone.page_flag_base = page_flag_counts(zone)
 
 
-def SetPageMarked(zone: Zone, page: Page) -> None:
-    """Set the design mark on the head of a free block on a list (the seed's SetPageHinted, 5.7's __SetPageReported).
-
-    The only way a design sets its mark, so the zone counts every change of
-    the bit (a mark already set is no change and is not counted).
-    """
-    if not page.info & DESIGN_MARK:
-        page.info |= DESIGN_MARK
-        zone.nr_marks_set += 1
-        zone.nr_marked_pages += 1 << (page.info & ORDER_MASK)
-
-
-def ClearPageMarked(zone: Zone, page: Page, on_list: bool) -> None:
-    """Clear the design mark: `on_list` when the page stays on its list (the seed's clear as a
-    Hinted block moves lists), else the page is leaving its list (allocated, merged, pulled).
-
-    The only way a design clears its mark; counted per zone like SetPageMarked.
-    """
-    if page.info & DESIGN_MARK:
-        page.info &= ~DESIGN_MARK
-        if on_list:
-            zone.nr_marks_cleared_on_list += 1
-        else:
-            zone.nr_marks_cleared_off_list += 1
-        zone.nr_marked_pages -= 1 << (page.info & ORDER_MASK)
-
-
 def get_pageblock_migratetype(zone: Zone, pfn: int) -> int:
     pgdat = zone.zone_pgdat
     return pgdat.pageblock_mt[pfn >> pgdat.pageblock_order]
@@ -268,6 +270,13 @@ class Leave(IntEnum):
     ISOLATE = 2  # a design took it off the lists (get_unhinted_page, __isolate_free_page)
 
 
+class Move(IntEnum):
+    """Why a marked page moves to another migratetype's list (move_to_free_list)."""
+
+    PAGEBLOCK = 0  # move_pageblock: its pageblock changed type
+    STEAL = 1  # __rmqueue_fallback: steal_suitable_fallback took it (or its pageblock) for another type
+
+
 class FreeListHooks:
     """What the allocator asks of a hinting design: the seam's downward half.
 
@@ -277,11 +286,15 @@ class FreeListHooks:
     * `marked_page_leaves` before it takes a page that carries the design
       mark off its list (del_page_from_free_list), saying why;
     * `marked_page_moves` before it moves such a page to the head of another
-      migratetype's list (move_to_free_list);
+      migratetype's list (move_to_free_list), saying why;
     * `tail_entry` for a tail insert at an order >= `tail_from_order`: the
       entry to insert in front of (the list head for the real tail);
     * `notify_free` after a free that did not ask to skip it, at the final
-      order, when that order is >= `notify_from_order`.
+      order, when that order is >= `notify_from_order`;
+    * `notify_quiet` instead, for such a free below `notify_from_order`,
+      but only while events are recorded: the design may record why it was
+      not told (its static key is off, the order is too low).  Never called
+      on the fast path.
     """
 
     notify_from_order: int = NEVER
@@ -290,13 +303,16 @@ class FreeListHooks:
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
         ClearPageMarked(zone, page, on_list=False)
 
-    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int, why: Move) -> None:
         return None
 
     def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
         return zone.free_area[order].free_list[migratetype]
 
     def notify_free(self, zone: Zone, order: int) -> None:
+        return None
+
+    def notify_quiet(self, zone: Zone, order: int) -> None:
         return None
 
 
@@ -382,7 +398,7 @@ def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> No
 
 
 def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) -> ListHead:
-    """Put a block at the tail, or where the design says the tail is (the seed: seed 1984-2000).
+    """Put a block at the tail, or where the design says the tail is (the seed: seed 1982-1998).
 
     Returns the entry it was inserted before (the list head for the real tail),
     so callers can say where the block went.
@@ -399,16 +415,20 @@ def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) 
     return tail
 
 
-def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> None:
-    """Move a free block to the head of another migratetype's list (the seed: seed 2002-2015)."""
+def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int, why: Move = Move.PAGEBLOCK) -> None:
+    """Move a free block to the head of another migratetype's list (the seed: seed 2001-2013).
+
+    `why` is the model's: the kernel's callers need not say, but a design's
+    figures tell a pageblock move from a steal.
+    """
     if page.info & DESIGN_MARK:
-        zone.zone_pgdat.hooks.marked_page_moves(page, zone, order, migratetype)
+        zone.zone_pgdat.hooks.marked_page_moves(page, zone, order, migratetype, why)
     list_move(page, zone.free_area[order].free_list[migratetype])
     page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (migratetype << MT_SHIFT)
 
 
 def del_page_from_free_list(page: Page, zone: Zone, order: int, why: Leave = Leave.ALLOC) -> None:
-    """Take a block off its list; the design hears of a marked one first (the seed: seed 2017-2022).
+    """Take a block off its list; the design hears of a marked one first (the seed: seed 2015-2023).
 
     Unlinking poisons the page's links, which is what makes it no longer
     PageBuddy.

@@ -59,3 +59,26 @@ def test_errors_name_the_field(client: TestClient) -> None:
         assert r.status_code == status, (path, r.text)
         assert r.json()["error"]["field"] == field, (path, r.json())
     assert "offline-alias" in client.get(f"/api/sessions/{sid}/page/0?encoding=x").json()["error"]["message"]
+
+
+REPORTING: dict[str, Any] = {
+    "format": "hinting-scenario/1",
+    "machine": {"max_order": 5, "pageblock_order": 2, "zones": [{"name": "Normal", "pages": 32}]},
+    "hinting": {"design": "reporting", "min_order": 2, "capacity": 1, "delay_ms": 100},
+    "steps": [{"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable"},
+              {"do": "hinting_start"}, {"do": "advance", "ms": 100}],  # 0 (o4), 20 (o2), 24 (o3) Reported
+}
+
+
+def test_a_reported_page_in_a_reporting_session(client: TestClient) -> None:
+    sid = new_session(client, {"scenario": REPORTING})["id"]
+    own = client.get(f"/api/sessions/{sid}/page/0").json()
+    assert own["design"] == {"name": "reporting", "mark_name": "Reported", "own_encoding": "uptodate-reported"}
+    assert own["encoding"]["name"] == "uptodate-reported" and own["encoding"]["own"] is True
+    assert own["struct_page"]["page_type"]["hex"] == "0xffffff7f" and own["struct_page"]["flags"]["names"] == [
+        "PG_uptodate"]
+    assert own["kpageflags"]["text"] == "BUDDY|UPTODATE" and own["makedumpfile"]["verdict"] == "excluded_free"
+    doc = client.get(f"/api/sessions/{sid}/pages").json()
+    assert doc["zones"][0]["flag_writes"]["marks_set"] == 3 and doc["zones"][0]["marked_pages"] == 28
+    state = client.get(f"/api/sessions/{sid}/state").json()
+    assert state["zones"][0]["page_repr"]["encodings"]["uptodate-reported"]["flag_writes"] == 3
