@@ -211,8 +211,10 @@ def design_config(name: str, machine: MachineConfig, seed_cfg: HintingConfig) ->
     if name == Eager.name:
         return EagerConfig(min_order=seed_cfg.min_order, delay_ms=seed_cfg.delay_ms, stepping=seed_cfg.stepping)
     cfg = DESIGNS[name].default_config(machine)
-    common = {k: getattr(seed_cfg, k) for k in ("min_order", "capacity", "delay_ms", "stepping")}
-    return dataclasses.replace(cfg, **{k: v for k, v in common.items() if hasattr(cfg, k)})  # type: ignore[type-var]
+    # every design's to_json names its constructor's arguments (ReportingConfig is no dataclass)
+    fields = {k: v for k, v in cfg.to_json().items() if k != "design"}
+    fields.update((k, getattr(seed_cfg, k)) for k in ("min_order", "capacity", "delay_ms", "stepping") if k in fields)
+    return type(cfg)(**fields)
 
 
 DESIGN_NAMES = [*sorted(DESIGNS), Eager.name]
