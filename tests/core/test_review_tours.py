@@ -110,7 +110,7 @@ def test_predict_answers_are_the_models(name: str) -> None:
     assert predicts
     for p in predicts:
         assert p["true"] == [p["answer"]], (
-            f"step {p['step']}: the model makes choice(s) {p['true']} true ({p['values']}), the tour says {p['answer']}")
+            f"step {p['step']}: the model makes {p['true']} true ({p['values']}), the tour says {p['answer']}")
 
 
 @pytest.mark.parametrize("name", REVIEW)

@@ -24,10 +24,10 @@ from typing import Any
 
 import pytest
 
+from app.tour_format import validate_tour
 from core import Machine, decode_all, parse_scenario
 from core.anomalies import ANOMALY_KINDS
 from core.explain import X86_64
-from app.tour_format import validate_tour
 from core.mmzone import MIGRATETYPE_NAMES
 from tests.conftest import ROOT
 
