@@ -25,7 +25,7 @@ def _text(obj: dict[str, Any], key: str, field: str) -> str:
     return value
 
 
-def check_choice_predict(p: dict[str, Any], field: str) -> None:
+def check_choice_predict(p: dict[str, Any], field: str, step: int) -> None:
     """{"question", "choices", "answer", "reveal", "check"?}: a multiple-choice prediction."""
     _text(p, "question", field)
     choices = p.get("choices")
@@ -41,7 +41,7 @@ def check_choice_predict(p: dict[str, Any], field: str) -> None:
         raise InvalidInput(f"must be the index of the right choice, 0..{len(choices) - 1}", f"{field}.answer")
     _text(p, "reveal", field)
     if "check" in p:
-        check_predict_check(p["check"], len(choices), f"{field}.check")
+        check_predict_check(p["check"], len(choices), f"{field}.check", step)
 
 
 def check_boundary_predict(p: dict[str, Any], field: str, zones: list[str], max_order: int) -> None:
@@ -79,7 +79,7 @@ def validate_tour(doc: dict[str, Any], zones: list[str], max_order: int) -> None
         if not isinstance(p, dict):
             raise InvalidInput("must be an object", field)
         if "choices" in p or "question" in p:
-            check_choice_predict(p, field)
+            check_choice_predict(p, field, narrated)
         elif "boundary" in p or "prompt" in p:
             check_boundary_predict(p, field, zones, max_order)
         else:

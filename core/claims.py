@@ -13,10 +13,12 @@ states it in a form this module can check:
   `"check": {"figure", "args", "when": [expr per choice]}`: exactly the
   answer's expression must hold after that step.
 
-A check is `{"figure": name, "args": {...}, "holds": [expr, ...]}`.  A
-figure is a number or a word computed from one design's machine (FIGURES
-below); an expression compares the two designs' values, or one with a
-literal: `"reporting < seed"`, `"seed == 4"`, `"reporting == 'dumped'"`.
+A check is `{"figure": name, "args": {...}, "holds": [expr, ...]}`, and
+`"since": k` makes it the figure's growth since narrated step k (0: the
+tour's start).  A figure is a number or a word computed from one design's
+machine (FIGURES below); an expression compares the two designs' values, or
+one with a literal: `"reporting < seed"`, `"seed == 4"`,
+`"reporting == 'dumped'"`.
 
 The figures are read where the dashboard reads them (the state, its costs,
 the page view), so a tour that stops showing its argument fails its test
@@ -50,14 +52,13 @@ _EXPR = re.compile(rf"^\s*{_TERM}\s*(<=|>=|==|!=|<|>)\s*{_TERM}\s*$")
 
 
 class At:
-    """One design's machine after a narrated step, with the cost counters after every earlier one."""
+    """One design's machine after a narrated step, and its state then."""
 
-    __slots__ = ("costs", "m", "state")
+    __slots__ = ("m", "state")
 
-    def __init__(self, m: Machine, state: dict[str, Any], costs: list[dict[str, Any]]) -> None:
+    def __init__(self, m: Machine, state: dict[str, Any]) -> None:
         self.m = m
         self.state = state
-        self.costs = costs  # costs[n]: the design's counters after narrated step n (0: at the tour's start)
 
 
 Figure = Callable[[At, dict[str, Any]], Any]
@@ -96,13 +97,8 @@ def fig_state(at: At, args: dict[str, Any]) -> Any:
 
 
 def fig_costs(at: At, args: dict[str, Any]) -> Any:
-    """A cost counter (core/costs.py) by dotted path ("lock.longest.pulled"); with `since: n`, its growth since
-    narrated step n (0: the tour's start)."""
-    now = _path(at.state["hinting"].get("costs") or {}, str(args["path"]))
-    if "since" not in args:
-        return now
-    then = _path(at.costs[int(args["since"])], str(args["path"]))
-    return None if now is None or then is None else now - then
+    """A cost counter of the design (core/costs.py) by dotted path ("lock.longest.pulled")."""
+    return _path(at.state["hinting"].get("costs") or {}, str(args["path"]))
 
 
 def fig_marked_on_list(at: At, args: dict[str, Any]) -> int:
@@ -278,18 +274,20 @@ def check_claim(obj: Any, narrated: int, field: str = "claim") -> None:
         if "at" in check:
             _narrated_index(check["at"], narrated, f"{where}.at")
         _exprs(check.get("holds"), f"{where}.holds")
-        _since(check, narrated, where)
+        _since(check, check.get("at", obj.get("at", narrated)), where)
 
 
-def _since(check: dict[str, Any], limit: int, field: str) -> None:
-    since = check.get("args", {}).get("since")
-    if since is not None and (isinstance(since, bool) or not isinstance(since, int) or not 0 <= since <= limit):
-        raise InvalidInput(f"must be a narrated step before this one, 0..{limit}", f"{field}.args.since")
+def _since(check: dict[str, Any], at: int, field: str) -> None:
+    since = check.get("since")
+    if since is not None and (isinstance(since, bool) or not isinstance(since, int) or not 0 <= since < at):
+        raise InvalidInput(f"must be a narrated step before this one, 0..{at - 1}", f"{field}.since")
 
 
-def check_predict_check(obj: Any, choices: int, field: str) -> None:
-    """A prediction's check: {"figure", "args"?, "when": [expression(s) per choice]}."""
+def check_predict_check(obj: Any, choices: int, field: str, step: int) -> None:
+    """A prediction's check on narrated step `step`: {"figure", "args"?, "since"?, "when": [expression(s) per
+    choice]}."""
     check_figure(obj, field)
+    _since(obj, step, field)
     when = obj.get("when")
     if not isinstance(when, list) or len(when) != choices:
         raise InvalidInput(f"must give one expression (or a list of them) per choice ({choices})", f"{field}.when")
@@ -328,7 +326,12 @@ def _checks(doc: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
 
 
 def figure_key(spec: dict[str, Any]) -> str:
-    return json.dumps({"figure": spec["figure"], "args": spec.get("args", {})}, sort_keys=True)
+    return json.dumps({"figure": spec["figure"], "args": spec.get("args", {}), "since": spec.get("since")},
+                      sort_keys=True)
+
+
+def _base(spec: dict[str, Any]) -> dict[str, Any]:
+    return {"figure": spec["figure"], "args": spec.get("args", {})}
 
 
 Perturb = Callable[[str, str, Any], Any]
@@ -346,12 +349,28 @@ def replay_design(doc: dict[str, Any], design: str, perturb: Perturb | None = No
     want: dict[int, list[dict[str, Any]]] = {}
     for n, spec in _checks(doc):
         want.setdefault(n, []).append(spec)
+        if spec.get("since") is not None:  # read the figure then too
+            want.setdefault(spec["since"], []).append(_base(spec))
     out: dict[int, dict[str, Any]] = {}
-    costs: list[dict[str, Any]] = []
+    seen: dict[tuple[int, str], Any] = {}  # (narrated step, figure key) -> value, for `since`
+
+    def read(n: int) -> None:
+        at = At(m, m.state())
+        values = {}
+        for spec in want.get(n, []):
+            value = figure_value(at, spec)
+            since = spec.get("since")
+            if since is not None:
+                then = seen[(since, figure_key(_base(spec)))]
+                value = None if value is None or then is None else value - then
+            seen[(n, figure_key(spec))] = value
+            values[figure_key(spec)] = perturb(design, spec["figure"], value) if perturb else value
+        out[n] = values
+
     n = 0
     for i, (raw, step) in enumerate(zip(scenario.raw_steps, scenario.steps, strict=True)):
-        if not raw.get("setup") and not costs:  # the tour's start: its setup applied
-            costs.append(m.state()["hinting"].get("costs") or {})
+        if not raw.get("setup") and n == 0 and 0 in want and 0 not in out:  # the tour's start: its setup applied
+            read(0)
         result = m.apply_parsed(step)
         if result["ok"] == bool(raw.get("expect_fail")):
             what = f"failed: {result.get('error')}" if not result["ok"] else "did not fail"
@@ -359,15 +378,8 @@ def replay_design(doc: dict[str, Any], design: str, perturb: Perturb | None = No
         if raw.get("setup"):
             continue
         n += 1
-        state = m.state()
-        costs.append(state["hinting"].get("costs") or {})
         if n in want:
-            at = At(m, state, costs)
-            values = {}
-            for spec in want[n]:
-                value = figure_value(at, spec)
-                values[figure_key(spec)] = perturb(design, spec["figure"], value) if perturb else value
-            out[n] = values
+            read(n)
     return out
 
 
