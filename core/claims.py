@@ -407,7 +407,8 @@ def evaluate(doc: dict[str, Any], per: dict[str, dict[int, dict[str, Any]]] | No
             at = check.get("at", claim.get("at", len(narrated)))
             v = values(at, check)
             exprs = check["holds"] if isinstance(check["holds"], list) else [check["holds"]]
-            checks.append({"figure": check["figure"], "args": check.get("args", {}), "at": at, "values": v,
+            checks.append({"figure": check["figure"], "args": check.get("args", {}), "since": check.get("since"),
+                           "at": at, "values": v,
                            "holds": {e: holds(e, v) for e in exprs}})
         out["claim"] = {"says": claim["says"], "checks": checks,
                         "ok": all(all(c["holds"].values()) for c in checks)}

@@ -30,15 +30,43 @@ export function askHTML(p, guess, { canPlay }) {
     `</div>`;
 }
 
-/** The reveal after the step: right or wrong (when the viewer answered), the right choice, and why. */
-export function revealHTML(p, guess) {
+/** The reveal after the step: right or wrong (when the viewer answered), the right choice, and why; `model`:
+ *  what the model computed for the question under both designs ({seed, reporting}), when known. */
+export function revealHTML(p, guess, model = null) {
   const answered = guess !== undefined;
   const right = answered && guess === p.answer;
   const verdict = !answered ? "Revealed" : right ? "✓ Right" : "✗ Not this time";
   return `<div class="tour-reveal choice" data-testid="tour-reveal" data-right="${answered ? right : ""}" role="status">` +
     `<div><b data-testid="reveal-verdict">${verdict}.</b> The answer: <b data-testid="reveal-answer">${esc(p.choices[p.answer])}</b>` +
     `${answered && !right ? ` <span class="said">(you said: ${esc(p.choices[guess])})</span>` : ""}</div>` +
-    `<p data-testid="reveal-why">${esc(p.reveal)}</p></div>`;
+    `<p data-testid="reveal-why">${esc(p.reveal)}</p>` +
+    `${model ? `<div class="model" data-testid="reveal-model">the model: ${designValues(model)}</div>` : ""}</div>`;
+}
+
+const show = (v) => (v === true ? "yes" : v === false ? "no" : v === null || v === undefined ? "–" : String(v));
+const designValues = (v) => `seed <b>${esc(show(v.seed))}</b> · reporting <b>${esc(show(v.reporting))}</b>`;
+
+/** A figure in words: its name and what it reads ("costs lock.holds", "page 16 makedumpfile.verdict"). */
+export function figureLabel(c) {
+  const a = c.args ?? {};
+  const what = [a.pfn !== undefined ? `block ${a.pfn}` : "", a.order !== undefined ? `o${a.order} ${a.migratetype ?? ""}` : "",
+    a.encoding ?? "", a.path ?? a.field ?? ""].filter(Boolean).join(" ");
+  return `${c.figure.replaceAll("_", " ")}${what ? ` (${what})` : ""}${c.since !== undefined && c.since !== null ? ` since step ${c.since}` : ""}`;
+}
+
+/** The tour's claim with the model's figures under both designs (GET /api/presets/NAME/claim). */
+export function claimHTML(r) {
+  const rows = r.claim.checks.map((c) => {
+    const ok = Object.values(c.holds).every(Boolean);
+    return `<tr data-ok="${ok}"><td>${esc(figureLabel(c))}</td><td class="n">${c.at}</td>` +
+      `<td class="n">${esc(show(c.values.seed))}</td><td class="n">${esc(show(c.values.reporting))}</td>` +
+      `<td>${ok ? "✓" : "✗"} ${esc(Object.keys(c.holds).join(", "))}</td></tr>`;
+  }).join("");
+  return `<div class="tour-claim" data-testid="tour-claim" data-ok="${r.claim.ok}">` +
+    `<div><b>${r.claim.ok ? "✓ The claim holds" : "✗ The claim does not hold"}</b>, computed by the model under both designs:</div>` +
+    `<p>${esc(r.claim.says)}</p>` +
+    `<table><thead><tr><th>figure</th><th>after step</th><th>seed</th><th>reporting</th><th>must</th></tr></thead>` +
+    `<tbody>${rows}</tbody></table></div>`;
 }
 
 /** Load the stylesheet once (it belongs to this feature, not to the first page load). */

@@ -35,6 +35,7 @@ export function tourModel(doc) {
     intro: doc?.intro ?? "",
     outro: doc?.outro ?? "",
     anomaly: doc?.anomaly ?? null,
+    claim: doc?.claim ?? null,
     geometry: geometryText(doc),
     x86: typeof doc?.x86_64?.why === "string" ? doc.x86_64.why : "",
     setup: all.filter((s) => s?.setup).length,
@@ -135,6 +136,8 @@ export class Tour {
     if (model?.steps.some((s) => s?.predict?.choices) && !this.pm) await this._predictModule();
     if (this.name !== name) return;
     this.model = model;
+    this.claim = null;
+    if (model?.claim) this._claim(name);
     this.ctx.invalidate({ tour: true, timeline: true });
   }
 
@@ -145,6 +148,14 @@ export class Tour {
       pm.installKeys(this.el, () => this.pendingChoice(), (i) => this.answer(i));
       this.pm = pm;
     } catch { /* the questions are then shown as plain narrative */ }
+  }
+
+  /** The model's figures for the tour's claim and questions, under both designs (computed by the server). */
+  async _claim(name) {
+    try {
+      const res = await fetch(`/api/presets/${encodeURIComponent(name)}/claim`);
+      if (res.ok && this.name === name) { this.claim = await res.json(); this.ctx.invalidate({ tour: true }); }
+    } catch { /* the narrative stands without the figures */ }
   }
 
   /** The multiple-choice question the tour is stopped at, or null. */
@@ -309,7 +320,8 @@ export class Tour {
     // The reveal, for a step that asked.
     const asked = p >= 1 && p <= n ? m.steps[p - 1].predict : null;
     if (asked?.choices && off < 0) {
-      if (this.pm) parts.push(this.pm.revealHTML(asked, this.guesses.get(p - 1)));
+      const model = this.claim?.predicts?.find((q) => q.step === p)?.values ?? null;
+      if (this.pm) parts.push(this.pm.revealHTML(asked, this.guesses.get(p - 1), model));
     } else if (asked && store.loaded && off < 0) {
       const b = asked.boundary;
       const actual = store.boundary(b.order, b.migratetype);
@@ -322,6 +334,7 @@ export class Tour {
         `${g !== undefined && !right ? ` (you said ${esc(said)})` : ""}.</div>`);
     }
     if (p === n && off < 0) parts.push(`<div class="tour-outro" data-testid="tour-outro"><b>In short.</b> ${esc(m.outro)}</div>`);
+    if (p === n && off < 0 && this.claim?.claim && this.pm) parts.push(this.pm.claimHTML(this.claim));
     if (off >= 0) {
       parts.push(`<div class="tour-off" data-testid="tour-off">You left the tour's path at its step ${off + 1}: ` +
         `the steps since are your own. <button class="btn small" data-act="rejoin" data-to="${m.setup + off}"` +

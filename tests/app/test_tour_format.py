@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.presets import PRESET_DIR, check_tour
 from core.errors import InvalidInput
@@ -71,3 +72,22 @@ def test_a_boundary_prediction_is_still_a_prediction() -> None:
     with pytest.raises(InvalidInput) as err:
         check_tour(bad)
     assert err.value.field == f"steps[{ASK}].predict.boundary.zone"
+
+
+def test_the_claim_api_computes_the_claim_under_both_designs(client: TestClient) -> None:
+    r = client.get("/api/presets/tour-review-6-nr-free-pages/claim")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["claim"]["ok"] is True and body["claim"]["says"] == BASE["claim"]["says"]
+    gap = next(c for c in body["claim"]["checks"] if c["figure"] == "counter_gap" and c["at"] == 5)
+    assert gap["values"] == {"seed": 4, "reporting": 0}
+    assert [p["true"] == [p["answer"]] for p in body["predicts"]] == [True, True]
+    summary = next(p for p in client.get("/api/presets").json() if p["name"] == "tour-review-6-nr-free-pages")
+    assert summary["group"] == "review" and summary["compare"] is True
+
+
+def test_the_claim_api_refuses_what_has_no_claim(client: TestClient) -> None:
+    r = client.get("/api/presets/nope/claim")
+    assert r.status_code == 404 and r.json()["error"]["field"] == "name"
+    r = client.get("/api/presets/tour-boundary-climbs/claim")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_claim"

@@ -107,6 +107,8 @@ def test_predict_then_reveal_with_choices(page: Page, server: LabServer) -> None
     expect(page.get_by_test_id("reveal-answer")).to_have_text(first["choices"][first["answer"]])
     expect(reveal).to_contain_text(f"you said: {first['choices'][wrong]}")
     expect(page.get_by_test_id("reveal-why")).to_have_text(first["reveal"])
+    # What the model computed for this question under both designs (the other side is not on screen yet).
+    expect(page.get_by_test_id("reveal-model")).to_have_text("the model: seed 12 · reporting 8")
     expect(page.get_by_test_id("tour-say")).to_contain_text(steps[asks[0]]["say"][:40])
     shot(page, "review-tour-reveal-1600x1000")
     # The next question, answered with the arrows and Enter: right this time.
@@ -132,6 +134,11 @@ def test_predict_then_reveal_with_choices(page: Page, server: LabServer) -> None
     for p in range(asks[1] + 1, len(steps)):
         next_step(page, p)
     expect(page.get_by_test_id("tour-outro")).to_contain_text(doc_of(TOUR)["outro"][:40])
+    claim = page.get_by_test_id("tour-claim")
+    expect(claim).to_have_attribute("data-ok", "true")
+    expect(claim).to_contain_text(doc_of(TOUR)["claim"]["says"])
+    expect(claim.locator("tbody tr")).to_have_count(len(doc_of(TOUR)["claim"]["checks"]))
+    shot(page, "review-tour-claim-1600x1000")
     # Single-design mode: the session is the seed's replay of the tour.
     sid = page.url.split("/s/")[1].split("?")[0]
     assert get_json(server, f"/api/sessions/{sid}/state") == replay(parse_scenario(doc_of(TOUR)))["state"]

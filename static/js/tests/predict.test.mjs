@@ -2,7 +2,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { askHTML, isChoice, revealHTML } from "../predict.js";
+import { askHTML, claimHTML, figureLabel, isChoice, revealHTML } from "../predict.js";
 
 const P = { question: "How many <holds>?", choices: ["one", "nine", "many"], answer: 1, reveal: "Each batch & drain." };
 
@@ -45,4 +45,20 @@ test("every shipped choice prediction renders, and its answer is one of its choi
     }
   }
   assert.ok(n >= 7, `only ${n} choice predictions in the tours`);
+});
+
+test("the reveal shows the model's figures for both designs, and the claim its checks", () => {
+  assert.match(revealHTML(P, 1, { seed: 9, reporting: 12 }), /the model: seed <b>9<\/b> · reporting <b>12<\/b>/);
+  assert.doesNotMatch(revealHTML(P, 1), /the model/);
+  assert.equal(figureLabel({ figure: "costs", args: { path: "entries_read" }, since: 5 }), "costs (entries_read) since step 5");
+  assert.equal(figureLabel({ figure: "marked_behind", args: { pfn: 48, order: 2, migratetype: "Movable" } }),
+    "marked behind (block 48 o2 Movable)");
+  const r = { claim: { ok: false, says: "a < b", checks: [
+    { figure: "counter_gap", args: {}, at: 4, values: { seed: 4, reporting: 0 }, holds: { "seed == 4": true, "reporting == 0": true } },
+    { figure: "is_marked", args: { pfn: 8 }, at: 4, values: { seed: true, reporting: true }, holds: { "reporting == 0": false } }] } };
+  const html = claimHTML(r);
+  assert.match(html, /data-ok="false".*✗ The claim does not hold/s);
+  assert.match(html, /a &lt; b/);
+  assert.equal(html.match(/<tr data-ok=/g).length, 2);
+  assert.match(html, /<tr data-ok="false"><td>is marked \(block 8\)<\/td><td class="n">4<\/td><td class="n">yes<\/td>/);
 });
