@@ -260,10 +260,13 @@ def _narrated_index(obj: Any, narrated: int, field: str) -> int:
 
 
 def check_claim(obj: Any, narrated: int, field: str = "claim") -> None:
-    """A tour's claim: {"says", "at"?, "checks": [{"figure", "args"?, "holds", "at"?}, ...]}."""
+    """A tour's claim: {"says", "at"?, "contrast"?, "checks": [{"figure", "args"?, "holds", "at"?}, ...]}."""
     obj = want_object(obj, field)
     if not isinstance(obj.get("says"), str) or not obj["says"].strip():
         raise InvalidInput("must say the claim in words", f"{field}.says")
+    if obj.get("contrast", "designs") not in ("designs", "encodings"):
+        raise InvalidInput("must be 'designs' (the default) or 'encodings': what the claim sets apart",
+                           f"{field}.contrast")
     _narrated_index(obj.get("at", narrated), narrated, f"{field}.at")
     checks = obj.get("checks")
     if not isinstance(checks, list) or not checks:
@@ -334,14 +337,14 @@ def _base(spec: dict[str, Any]) -> dict[str, Any]:
     return {"figure": spec["figure"], "args": spec.get("args", {})}
 
 
-Perturb = Callable[[str, str, Any], Any]
+Perturb = Callable[[str, dict[str, Any], Any], Any]
 
 
 def replay_design(doc: dict[str, Any], design: str, perturb: Perturb | None = None) -> dict[int, dict[str, Any]]:
     """Narrated step -> {figure key: value} for what the tour checks, under one design.
 
     Every step must succeed unless it says `"expect_fail": true`; the
-    invariant checker runs after each.  `perturb(design, figure, value)`
+    invariant checker runs after each.  `perturb(design, spec, value)`
     lets a test falsify a figure to see a claim fail.
     """
     scenario = parse_scenario(design_document(doc, design))
@@ -364,7 +367,7 @@ def replay_design(doc: dict[str, Any], design: str, perturb: Perturb | None = No
                 then = seen[(since, figure_key(_base(spec)))]
                 value = None if value is None or then is None else value - then
             seen[(n, figure_key(spec))] = value
-            values[figure_key(spec)] = perturb(design, spec["figure"], value) if perturb else value
+            values[figure_key(spec)] = perturb(design, spec, value) if perturb else value
         out[n] = values
 
     n = 0
