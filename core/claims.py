@@ -119,6 +119,12 @@ def fig_marked_behind(at: At, args: dict[str, Any]) -> int:
     return len(set(pfns[pfns.index(pfn) + 1 :]) & _marked(at, args))
 
 
+def fig_first_marked(at: At, args: dict[str, Any]) -> bool | None:
+    """Whether the first entry of a list is marked (None for an empty list): where a walk from the head starts."""
+    pfns = _list(at, args)
+    return pfns[0] in _marked(at, args) if pfns else None
+
+
 def fig_is_marked(at: At, args: dict[str, Any]) -> bool:
     return int(args["pfn"]) in _marked(at, args)
 
@@ -177,6 +183,7 @@ FIGURES: dict[str, Figure] = {
     "marked_on_list": fig_marked_on_list,
     "marked_behind": fig_marked_behind,
     "is_marked": fig_is_marked,
+    "first_marked": fig_first_marked,
     "in_batch": fig_in_batch,
     "pageblock": fig_pageblock,
     "batch_pages": fig_batch_pages,
