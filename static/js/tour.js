@@ -388,6 +388,9 @@ export class Tour {
       if (keep) this.el.querySelector('[data-for="tour"]').outerHTML = keep;
       if (focused) this.el.querySelector(`[data-act="${focused}"], [data-guess="${focused}"], [data-choice="${focused}"]`)?.focus();
       if (this.focusNext) { this.focusNext = false; this.el.querySelector('[data-act="next"]')?.focus(); }
+      // A question just asked: bring it into the panel's view (on the projector the panel scrolls).
+      const q = this.el.querySelector('[data-kind="choice"]');
+      if (q && this.askShown !== p) { this.askShown = p; q.scrollIntoView({ block: "nearest" }); }
     }
     setAttr(this.el, "data-pos", p);
   }

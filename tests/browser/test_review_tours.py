@@ -180,3 +180,23 @@ def test_the_audience_on_a_phone_sees_the_question_and_answers_for_itself(
     finally:
         ctx.close()
     assert not errors, errors
+
+
+def test_a_question_on_the_projector_fits_one_screen(browser: Browser, server: LabServer) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = ctx.new_page()
+    try:
+        open_lab(page, server, TOUR, "&projector=1&theme=light")
+        at = next(i for i, s in enumerate(narrated(TOUR)) if "choices" in s.get("predict", {}))
+        for p in range(at):
+            next_step(page, p)
+        choices = page.get_by_test_id("predict-choice")
+        expect(choices.last).to_be_visible()
+        for i in range(choices.count()):  # each choice is on screen, not scrolled away inside the tour panel
+            hit = choices.nth(i).evaluate("""b => { const r = b.getBoundingClientRect();
+                return r.bottom <= innerHeight && b.contains(document.elementFromPoint(r.x + r.width / 2, r.bottom - 3)); }""")
+            assert hit, f"choice {i + 1} is not visible on the projector"
+        assert page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
+        shot(page, "review-tour-predict-projector-1280x720")
+    finally:
+        ctx.close()
