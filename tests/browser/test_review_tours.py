@@ -182,6 +182,10 @@ def test_the_audience_on_a_phone_sees_the_question_and_answers_for_itself(
     assert not errors, errors
 
 
+ON_SCREEN_JS = """b => { const r = b.getBoundingClientRect();
+  return r.bottom <= innerHeight && b.contains(document.elementFromPoint(r.x + r.width / 2, r.bottom - 3)); }"""
+
+
 def test_a_question_on_the_projector_fits_one_screen(browser: Browser, server: LabServer) -> None:
     ctx = browser.new_context(viewport={"width": 1280, "height": 720})
     page = ctx.new_page()
@@ -193,10 +197,24 @@ def test_a_question_on_the_projector_fits_one_screen(browser: Browser, server: L
         choices = page.get_by_test_id("predict-choice")
         expect(choices.last).to_be_visible()
         for i in range(choices.count()):  # each choice is on screen, not scrolled away inside the tour panel
-            hit = choices.nth(i).evaluate("""b => { const r = b.getBoundingClientRect();
-                return r.bottom <= innerHeight && b.contains(document.elementFromPoint(r.x + r.width / 2, r.bottom - 3)); }""")
+            hit = choices.nth(i).evaluate(ON_SCREEN_JS)
             assert hit, f"choice {i + 1} is not visible on the projector"
         assert page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
         shot(page, "review-tour-predict-projector-1280x720")
     finally:
         ctx.close()
+
+
+def test_review_1_reveals_what_kdump_makes_of_a_hinted_block(page: Page, server: LabServer) -> None:
+    name = "tour-review-1-two-page-types"
+    steps = narrated(name)
+    at = next(i for i, s in enumerate(steps) if "choices" in s.get("predict", {}))
+    open_lab(page, server, name)
+    expect(page.get_by_test_id("tour-geometry")).to_contain_text("max_order 5, pageblock_order 2")
+    for p in range(at):
+        next_step(page, p)
+    page.get_by_test_id("predict-choice").nth(steps[at]["predict"]["answer"]).click()
+    wait_pos(page, at + 1)
+    expect(page.get_by_test_id("tour-reveal")).to_have_attribute("data-right", "true")
+    expect(page.get_by_test_id("reveal-model")).to_have_text("the model: seed dumped · reporting excluded_free")
+    shot(page, "review-1-reveal-1600x1000")
