@@ -1,8 +1,10 @@
 // Multiple-choice predictions in a tour: {"question", "choices", "answer", "reveal"} on a step
 // (app/presets.py).  The player stops before such a step and asks; the learner answers with a click,
 // a number key, or the arrows and Enter; only then is the step played and the answer revealed: right
-// or wrong, the right choice, and why.  Each viewer answers on their own device, the audience's phones
-// included.  Loaded with the first tour that asks such a question (tour.js).
+// or wrong, the right choice, why, and what the model computed for it under both designs.  Each viewer
+// answers on their own device, the audience's phones included.  A tour with a `claim` shows it at its
+// end with the model's figures (GET /api/presets/NAME/claim).  Loaded with the first tour that asks
+// such a question: `attach(tour)` gives tour.js the few hooks it calls.
 
 import { esc } from "./util.js";
 
@@ -108,4 +110,69 @@ export function installKeys(root, pending, answer) {
     const to = e.key === "Home" ? 0 : e.key === "End" ? n - 1 : (i + delta + n) % n;
     buttons[to]?.focus();
   }, true);
+}
+
+/** The hooks tour.js calls; the answers live in the tour's `guesses` (position -> answer), as its boundary guesses. */
+export function attach(tour) {
+  ensureStyle();
+  let figures = null; // GET /api/presets/NAME/claim for the tour on screen
+  let shownAt = null;
+  let focusNext = false;
+  const at = (p) => (tour.model && p >= 0 && p < tour.model.steps.length ? tour.model.steps[p].predict : null);
+  const pending = () => {
+    const ask = tour.model ? at(tour.pos()) : null;
+    return isChoice(ask) && tour.offPath() < 0 ? ask : null;
+  };
+  const answer = (i) => {
+    const ask = pending();
+    if (!ask || !(i >= 0 && i < ask.choices.length)) return null;
+    tour.guesses.set(tour.pos(), i);
+    tour.ctx.invalidate({ tour: true });
+    const { ui } = tour.ctx;
+    if (ui.role !== "controller" || ui.status !== "live") return null; // a viewer's answer stays on the device
+    focusNext = true;
+    return tour.next(); // plays the step: the reveal
+  };
+  tour.el.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-choice]");
+    if (b) answer(+b.dataset.choice);
+  });
+  installKeys(tour.el, pending, answer);
+  return {
+    load(name, doc) {
+      figures = null;
+      if (!doc?.claim) return;
+      fetch(`/api/presets/${encodeURIComponent(name)}/claim`).then((r) => (r.ok ? r.json() : null)).then((r) => {
+        if (r && tour.name === name) { figures = r; tour.ctx.invalidate({ tour: true }); }
+      }).catch(() => {}); // the narrative stands without the figures
+    },
+    /** Next before the answer: say so and refuse. */
+    refuse(p) {
+      const ask = pending();
+      if (!ask || tour.guesses.has(p)) return false;
+      tour.ctx.controls.error("tour", { message: `answer the question first (1-${ask.choices.length}): the step reveals the answer` });
+      return true;
+    },
+    /** Whether Next waits for an answer at position p. */
+    waiting: (p) => !!pending() && !tour.guesses.has(p),
+    /** After step p: the reveal of its question, if it asked one. */
+    reveal(p, off) {
+      const asked = at(p - 1);
+      if (off >= 0 || !isChoice(asked)) return "";
+      return revealHTML(asked, tour.guesses.get(p - 1), figures?.predicts?.find((q) => q.step === p)?.values ?? null);
+    },
+    /** Before step p + 1: its question; after the last step, the tour's claim. */
+    ask(p, off, ro) {
+      if (off >= 0) return "";
+      if (p === tour.model.steps.length) return figures?.claim ? claimHTML(figures) : "";
+      const ask = at(p);
+      return isChoice(ask) ? askHTML(ask, tour.guesses.get(p), { canPlay: !ro }) : "";
+    },
+    /** After a redraw: focus Next once answered; bring a new question into the panel's view (the projector scrolls it). */
+    drawn(p) {
+      if (focusNext) { focusNext = false; tour.el.querySelector('[data-act="next"]')?.focus(); }
+      const q = tour.el.querySelector('[data-kind="choice"]');
+      if (q && shownAt !== p) { shownAt = p; q.scrollIntoView({ block: "nearest" }); }
+    },
+  };
 }

@@ -1,8 +1,7 @@
 // Guided tours: a tour preset (app/presets.py) played one step at a time,
 // with its narrative beside the picture, and "predict, then reveal": before a
-// step that asks, the learner guesses where a boundary will point, or answers a
-// multiple-choice question (predict.js, loaded with the first tour that asks
-// one), then sees.
+// step that asks, the learner guesses where a boundary will point (or answers
+// a question: predict.js), then sees.
 //
 // The tour's position is the timeline's: a tour session starts with its setup
 // steps applied, so after `setup + p` steps the learner has seen p narrated
@@ -35,7 +34,6 @@ export function tourModel(doc) {
     intro: doc?.intro ?? "",
     outro: doc?.outro ?? "",
     anomaly: doc?.anomaly ?? null,
-    claim: doc?.claim ?? null,
     geometry: geometryText(doc),
     x86: typeof doc?.x86_64?.why === "string" ? doc.x86_64.why : "",
     setup: all.filter((s) => s?.setup).length,
@@ -94,8 +92,7 @@ export class Tour {
       if (err) err.hidden = true;
       const b = e.target.closest("button");
       if (!b) return;
-      if (b.dataset.choice !== undefined) this.answer(+b.dataset.choice);
-      else if (b.dataset.guess !== undefined) this.guess(b.dataset.guess === "head" ? "head" : +b.dataset.guess);
+      if (b.dataset.guess !== undefined) this.guess(b.dataset.guess === "head" ? "head" : +b.dataset.guess);
       else if (b.dataset.act === "next") this.next();
       else if (b.dataset.act === "back") this.back();
       else if (b.dataset.act === "restart") this.restart();
@@ -132,51 +129,11 @@ export class Tour {
       this.docs.set(name, doc);
     }
     if (this.name !== name) return;
-    const model = doc?.kind === "tour" ? tourModel(doc) : null;
-    if (model?.steps.some((s) => s?.predict?.choices) && !this.pm) await this._predictModule();
+    if (doc?.steps?.some((s) => s?.predict?.choices)) this.pm ??= await import("./predict.js").then((x) => x.attach(this), () => null);
     if (this.name !== name) return;
-    this.model = model;
-    this.claim = null;
-    if (model?.claim) this._claim(name);
+    this.model = doc?.kind === "tour" ? tourModel(doc) : null;
+    this.pm?.load(name, doc);
     this.ctx.invalidate({ tour: true, timeline: true });
-  }
-
-  async _predictModule() {
-    try {
-      const pm = await import("./predict.js");
-      pm.ensureStyle();
-      pm.installKeys(this.el, () => this.pendingChoice(), (i) => this.answer(i));
-      this.pm = pm;
-    } catch { /* the questions are then shown as plain narrative */ }
-  }
-
-  /** The model's figures for the tour's claim and questions, under both designs (computed by the server). */
-  async _claim(name) {
-    try {
-      const res = await fetch(`/api/presets/${encodeURIComponent(name)}/claim`);
-      if (res.ok && this.name === name) { this.claim = await res.json(); this.ctx.invalidate({ tour: true }); }
-    } catch { /* the narrative stands without the figures */ }
-  }
-
-  /** The multiple-choice question the tour is stopped at, or null. */
-  pendingChoice() {
-    const m = this.model;
-    if (!m || !this.pm) return null;
-    const p = this.pos();
-    const ask = p >= 0 && p < m.steps.length ? m.steps[p].predict : null;
-    return this.pm.isChoice(ask) && this.offPath() < 0 ? ask : null;
-  }
-
-  /** An answer to the question: kept on this device; a controller's answer plays the step (the reveal). */
-  answer(i) {
-    const ask = this.pendingChoice();
-    if (!ask || !(i >= 0 && i < ask.choices.length)) return null;
-    this.guesses.set(this.pos(), i);
-    this.ctx.invalidate({ tour: true });
-    const { ui } = this.ctx;
-    if (ui.role !== "controller" || ui.status !== "live") return null;
-    this.focusNext = true;
-    return this.next();
   }
 
   active() {
@@ -239,10 +196,7 @@ export class Tour {
       return null;
     }
     const want = m.steps[p];
-    if (this.pendingChoice() && !this.guesses.has(p)) {
-      this.ctx.controls.error("tour", { message: `answer the question first (1-${want.predict.choices.length}): the step reveals the answer` });
-      return null;
-    }
+    if (this.pm?.refuse(p)) return null;
     if (cursor < length) {
       const have = this.ctx.hist.steps[cursor];
       if (!this.ctx.hist.known || sameStep(have, want)) return tv.travel(cursor + 1);
@@ -274,8 +228,8 @@ export class Tour {
     const n = m.steps.length;
     const now = p <= 0 ? m.intro : p <= n ? m.steps[p - 1].say ?? "" : "";
     const next = p < 0 ? "The tour's setup." : p < n ? m.steps[p].say ?? "" : p === n ? m.outro : "";
-    const ask = p >= 0 && p < n ? m.steps[p].predict : null;
-    return { p, n, now, next, prompt: ask?.prompt ?? ask?.question ?? "" };
+    const a = p >= 0 && p < n ? m.steps[p].predict : null;
+    return { p, n, now, next, prompt: a?.prompt ?? a?.question ?? "" };
   }
 
   render() {
@@ -319,10 +273,7 @@ export class Tour {
     }
     // The reveal, for a step that asked.
     const asked = p >= 1 && p <= n ? m.steps[p - 1].predict : null;
-    if (asked?.choices && off < 0) {
-      const model = this.claim?.predicts?.find((q) => q.step === p)?.values ?? null;
-      if (this.pm) parts.push(this.pm.revealHTML(asked, this.guesses.get(p - 1), model));
-    } else if (asked && store.loaded && off < 0) {
+    if (asked?.boundary && store.loaded && off < 0) {
       const b = asked.boundary;
       const actual = store.boundary(b.order, b.migratetype);
       const g = this.guesses.get(p - 1);
@@ -333,8 +284,8 @@ export class Tour {
         `boundary[${b.order}][${esc(b.migratetype)}] now points at <b>${esc(boundaryText(actual, b.zone))}</b>` +
         `${g !== undefined && !right ? ` (you said ${esc(said)})` : ""}.</div>`);
     }
+    parts.push(this.pm?.reveal(p, off) ?? "");
     if (p === n && off < 0) parts.push(`<div class="tour-outro" data-testid="tour-outro"><b>In short.</b> ${esc(m.outro)}</div>`);
-    if (p === n && off < 0 && this.claim?.claim && this.pm) parts.push(this.pm.claimHTML(this.claim));
     if (off >= 0) {
       parts.push(`<div class="tour-off" data-testid="tour-off">You left the tour's path at its step ${off + 1}: ` +
         `the steps since are your own. <button class="btn small" data-act="rejoin" data-to="${m.setup + off}"` +
@@ -342,9 +293,8 @@ export class Tour {
     }
     // Predict, then reveal.
     const ask = p >= 0 && p < n && off < 0 ? m.steps[p].predict : null;
-    if (ask?.choices) {
-      if (this.pm) parts.push(this.pm.askHTML(ask, this.guesses.get(p), { canPlay: !ro }));
-    } else if (ask && store.loaded) {
+    parts.push(this.pm?.ask(p, off, ro) ?? "");
+    if (ask?.boundary && store.loaded) {
       const b = ask.boundary;
       const z = store.zone(b.zone);
       const g = this.guesses.get(p);
@@ -368,12 +318,12 @@ export class Tour {
         `blocks in bold are on the list now. Pick one, then Next reveals.</div>${pick}` +
         `${g !== undefined ? `<div class="hint" data-testid="predict-guess">your guess: <b>${g === "head" ? "the list head" : `block ${g}`}</b></div>` : ""}</div>`);
     }
-    const unanswered = !!(ask?.choices && this.pm && !this.guesses.has(p));
-    const nextLbl = off >= 0 ? "Back to the tour" : unanswered ? "Answer first" : ask ? (this.guesses.has(p) ? "Reveal" : "Skip & reveal") : p === 0 ? "Start" : "Next";
+    const wait = this.pm?.waiting(p);
+    const nextLbl = off >= 0 ? "Back to the tour" : wait ? "Answer first" : ask ? (this.guesses.has(p) ? "Reveal" : "Skip & reveal") : p === 0 ? "Start" : "Next";
     parts.push(`<div class="row tour-btns">` +
       `<button class="btn" data-act="back" data-testid="tour-back" title="Back one step (B)"${ro || p <= 0 ? " disabled" : ""}>◂ Back</button>` +
       `<button class="btn primary" data-act="next" data-testid="tour-next" title="Play the tour's next step (N)"` +
-      `${ro || unanswered || (p >= n && this.ctx.timeline.cursor >= this.ctx.timeline.length) ? " disabled" : ""}>${nextLbl} ▸ <kbd>N</kbd></button>` +
+      `${ro || wait || (p >= n && this.ctx.timeline.cursor >= this.ctx.timeline.length) ? " disabled" : ""}>${nextLbl} ▸ <kbd>N</kbd></button>` +
       `<button class="btn" data-act="restart" data-testid="tour-restart" title="Back to the tour's start"${ro || p === 0 ? " disabled" : ""}>Restart</button>` +
       `<div class="err" data-testid="error" data-for="tour" role="alert" hidden></div></div>`);
     const html = parts.join("");
@@ -382,15 +332,12 @@ export class Tour {
       const err = this.el.querySelector('[data-for="tour"]');
       const keep = err && !err.hidden ? err.outerHTML : null;
       const focused = document.activeElement && this.el.contains(document.activeElement)
-        ? document.activeElement.dataset.act ?? document.activeElement.dataset.guess ?? document.activeElement.dataset.choice : null;
+        ? document.activeElement.dataset.act ?? document.activeElement.dataset.guess : null;
       this.html = html;
       setHTML(this.el, html);
       if (keep) this.el.querySelector('[data-for="tour"]').outerHTML = keep;
-      if (focused) this.el.querySelector(`[data-act="${focused}"], [data-guess="${focused}"], [data-choice="${focused}"]`)?.focus();
-      if (this.focusNext) { this.focusNext = false; this.el.querySelector('[data-act="next"]')?.focus(); }
-      // A question just asked: bring it into the panel's view (on the projector the panel scrolls).
-      const q = this.el.querySelector('[data-kind="choice"]');
-      if (q && this.askShown !== p) { this.askShown = p; q.scrollIntoView({ block: "nearest" }); }
+      if (focused) this.el.querySelector(`[data-act="${focused}"], [data-guess="${focused}"]`)?.focus();
+      this.pm?.drawn(p);
     }
     setAttr(this.el, "data-pos", p);
   }

@@ -41,7 +41,7 @@ export class ToursMenu {
     const review = this.list.filter((p) => p.group === "review");
     const own = this.list.filter((p) => p.group !== "review");
     const group = (id, title, hint, items) => (items.length
-      ? `<div class="tours-group" role="group" aria-labelledby="tg-${id}" data-testid="tours-group-${id}">` +
+      ? `<div class="tours-group" role="group"${id === "tours" && review.length ? ' style="border-top: var(--bw) solid var(--line); margin-top: 0.35rem; padding-top: 0.35rem"' : ""} aria-labelledby="tg-${id}" data-testid="tours-group-${id}">` +
         `<div class="tours-head" id="tg-${id}"><b>${title}</b><span class="hint">${hint}</span></div>${items.map(item).join("")}</div>`
       : "");
     this.pop.innerHTML = `<div class="tours-head"><span class="hint">${ro
