@@ -62,8 +62,26 @@ CLOSE_POLICY = 1008
 # --- the worker's side (a separate process: plain functions, picklable results) ---------------
 
 
+WORKER_NICE = 19  # the reader's CPU priority: the lowest, below every session's event loop
+
+
+def _worker_init(parent: int, nice: int) -> None:
+    """The worker's initializer: run at the lowest CPU priority, and exit with the server.
+
+    Reading /proc/kpageflags is kernel work proportional to the machine's
+    size (about half a CPU second for 24 GiB, plus the classifying passes), in
+    the worker's reader threads; on a 2-core machine at the same priority it
+    takes turns with the event loop, and every session's round trips wait.  At
+    nice 19 the scheduler runs the loop first; the reader threads, started
+    from this thread, inherit the niceness.
+    """
+    if nice:
+        os.nice(nice)
+    _exit_with_parent(parent)
+
+
 def _exit_with_parent(parent: int) -> None:
-    """The worker's initializer: end this process when the server that started it is gone.
+    """End this process when the server that started it is gone.
 
     A server killed outright (or stopped before its shutdown hook ran) would
     otherwise leave the worker, and the resource tracker it holds open, behind.
@@ -169,7 +187,7 @@ class HostView:
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
+                                             initializer=_worker_init, initargs=(os.getpid(), WORKER_NICE))
         return self._pool
 
     def close(self) -> None:

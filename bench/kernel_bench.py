@@ -14,7 +14,8 @@ Figures:
             parsed, /proc/kpageflags read and classified, maps compressed) on this
             machine, when /proc/kpageflags is readable (root), ms.
   latency   websocket ping round trips of a simulated session, p50 and p99, with
-            nobody watching the host and with a /ws/host viewer (1 refresh/s).
+            nobody watching the host and with a /ws/host viewer (1 refresh/s), in
+            alternating rounds on one server; medians over the rounds.
 
 Medians of several runs: the machine's speed varies minute to minute.
 """
@@ -164,38 +165,48 @@ async def _pings(url: str, n: int) -> list[float]:
     return out
 
 
+VIEWER_COMPRESSION: list[str | None] = ["deflate"]  # what the host viewer offers (browsers: permessage-deflate)
+
+
 async def _watch_host(url: str, seen: list[int]) -> None:
     """Watch /ws/host until cancelled, counting the snapshots."""
     import websockets
 
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, compression=VIEWER_COMPRESSION[0]) as ws:
         async for _ in ws:
             seen[0] += 1
 
 
-def latency_figure(n: int) -> None:
+def latency_figure(n: int, runs: int) -> None:
+    """Ping p50/p99 of one session, alternately with nobody on the host view and with one viewer, `runs` times."""
     server = LabServer(free_port(), ["--proc-root", "/"]).start()
     try:
         s = server.create({"preset": "default"})
         ws_url = server.url.replace("http", "ws") + f"/ws/{s['id']}"
         host_url = server.url.replace("http", "ws") + "/ws/host"
 
-        async def both() -> tuple[list[float], list[float], int]:
-            quiet = await _pings(ws_url, n)
+        async def rounds() -> tuple[list[list[float]], list[list[float]], int]:
+            quiet, busy = [], []
             seen = [0]
-            watcher = asyncio.create_task(_watch_host(host_url, seen))
-            await asyncio.sleep(2.5)  # the worker process is up and refreshing
-            busy = await _pings(ws_url, n)
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for _ in range(runs):
+                quiet.append(await _pings(ws_url, n))
+                watcher = asyncio.create_task(_watch_host(host_url, seen))
+                await asyncio.sleep(2.5)  # the worker process is up and refreshing
+                busy.append(await _pings(ws_url, n))
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+                await asyncio.sleep(1.5)  # the refresh in flight ends before the next quiet round
             return quiet, busy, seen[0]
 
-        quiet, busy, refreshes = asyncio.run(both())
+        quiet, busy, refreshes = asyncio.run(rounds())
         q = lambda xs, p: statistics.quantiles(xs, n=100)[p - 1]  # noqa: E731
-        print(f"session loop latency (ping round trip): nobody on the host view p50 {q(quiet, 50):.2f} ms, "
-              f"p99 {q(quiet, 99):.2f} ms; with a /ws/host viewer ({refreshes} refreshes received) "
-              f"p50 {q(busy, 50):.2f} ms, p99 {q(busy, 99):.2f} ms ({n} pings each)")
+        med = lambda rs, p: statistics.median(q(r, p) for r in rs)  # noqa: E731
+        spread = lambda rs, p: f"{min(q(r, p) for r in rs):.1f}..{max(q(r, p) for r in rs):.1f}"  # noqa: E731
+        print(f"session loop latency (ping round trip, medians of {runs} alternating runs of {n} pings): "
+              f"nobody on the host view p50 {med(quiet, 50):.2f} ms, p99 {med(quiet, 99):.2f} ms "
+              f"(runs {spread(quiet, 99)}); with a /ws/host viewer ({refreshes} refreshes received) "
+              f"p50 {med(busy, 50):.2f} ms, p99 {med(busy, 99):.2f} ms (runs {spread(busy, 99)})")
     finally:
         server.stop()
 
@@ -204,14 +215,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", choices=["trace", "kpageflags", "latency"])
+    ap.add_argument("--viewer-compression", choices=["deflate", "none"], default="deflate",
+                    help="whether the host viewer negotiates permessage-deflate (browsers do)")
     args = ap.parse_args()
+    VIEWER_COMPRESSION[0] = None if args.viewer_compression == "none" else "deflate"
     print(f"machine: {machine_info()}; load average now {os.getloadavg()[0]:.1f} (other sessions share the CPU)")
     if args.only in (None, "trace"):
         trace_figures(200_000 if args.quick else 1_000_000)
     if args.only in (None, "kpageflags"):
         kpageflags_figure(3 if args.quick else 7)
     if args.only in (None, "latency"):
-        latency_figure(100 if args.quick else 400)
+        latency_figure(100 if args.quick else 300, 3 if args.quick else 5)
 
 
 if __name__ == "__main__":

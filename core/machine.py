@@ -264,8 +264,12 @@ class Machine:
             refaults = host.touch(pfn, order)
         if trace is not None:
             trace.append((ALLOC, z.idx, pfn, order, mt, refaults))
-        if name is not None:
-            self._bind(name, (pfn, order))
+        if name is not None:  # inline of _bind(name, (pfn, order)): imported traces name every allocation
+            refs = self.refs
+            old = refs.get(name)
+            if old is not None and old.__class__ is tuple and self._ref_of_pfn.get(old[0]) == name:
+                del self._ref_of_pfn[old[0]]
+            refs[name] = (pfn, order)
             self._ref_of_pfn[pfn] = name
         return pfn
 
@@ -451,7 +455,11 @@ class Machine:
                 if "pfn" in step:
                     self.free(step["pfn"], step.get("order"))
                 else:  # by a scenario name (imported traces free every block this way)
-                    self.free_ref(step["ref"], step.get("order"))
+                    ref = self.refs.get(step["ref"])
+                    if ref.__class__ is tuple and "order" not in step:  # free_ref's own path, one call less
+                        self.free(ref[0], ref[1])
+                    else:
+                        self.free_ref(step["ref"], step.get("order"))
                 result = {"ok": True}
             else:
                 result = self._handlers[kind](step)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import zlib
 from pathlib import Path
@@ -83,6 +84,18 @@ def test_websocket_streams_snapshots_while_watched_and_stops_after(tree: Path) -
     n = view.refreshes
     time.sleep(0.6)
     assert view.refreshes == n and not view.viewers
+
+
+def test_the_reading_worker_runs_at_the_lowest_cpu_priority(tree: Path) -> None:
+    """Its kernel reads and C passes must yield to the event loop (bench/kernel_bench.py: latency)."""
+    with make_client(proc_root=str(tree)) as c:
+        assert c.get("/api/host").status_code == 200
+        view = c.app.state.host_view
+        pid = view.pool.submit(os.getpid).result(timeout=30)
+        # Field 19 of /proc/PID/stat is the nice value, read from outside the worker.
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        worker_nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        assert pid != os.getpid() and worker_nice == 19
 
 
 def test_simulate_this_machine_uses_the_real_free_blocks(tree: Path) -> None:

@@ -123,3 +123,16 @@ def test_scan_zones_round_trips_through_zlib(tmp_path: Path) -> None:
     (out,) = kp.scan_zones(str(tmp_path), [(0, 8192)], 11)
     assert zlib.decompress(out["blob"]) == classify(FLAGS, None, 11, 0)
     assert out["counts"]["free"] + out["counts"].get("reported", 0) == 1990
+
+
+def test_zone_map_counts_every_code_and_the_reported_heads_from_the_words(tmp_path: Path) -> None:
+    (tmp_path / "proc").mkdir()
+    (tmp_path / "proc" / "kpageflags").write_bytes(FLAGS[: 3000 * 8])
+    zm = zone_map(tmp_path, 0, 3100, 11)  # 100 pages past the end of the file: UNREAD
+    assert zm.counts == {name: zm.codes.count(c) for c, name in enumerate(kp.CODE_NAMES) if zm.codes.count(c)}
+    assert sum(zm.counts.values()) == 3100 and zm.counts["unread"] == 100
+    # Reported heads: words with both KPF_BUDDY and KPF_UPTODATE, whatever else they carry.
+    reported, hole_too = bit(kp.KPF_BUDDY, kp.KPF_UPTODATE), bit(kp.KPF_BUDDY, kp.KPF_UPTODATE, kp.KPF_NOPAGE)
+    (tmp_path / "proc" / "kpageflags").write_bytes(words(reported, 0, bit(kp.KPF_BUDDY), 0, hole_too, reported,
+                                                         bit(kp.KPF_UPTODATE), 0))
+    assert zone_map(tmp_path, 0, 8, 11).reported_blocks == 3
