@@ -21,15 +21,17 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from .durable import DurableSessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
 from .jsonin import Unreadable, read_json
 from .links import LinkStore
+from .loader import SessionLoader
 from .origins import OriginPolicy
 from .presets import get_preset, load_presets
 from .protocol import PROTOCOL_VERSION
-from .sessions import SessionManager, frame_texts
+from .sessions import frame_texts
 from .settings import Settings
 from .ws import websocket_endpoint
 
@@ -99,8 +101,8 @@ async def read_body(request: Request, settings: Settings) -> bytes:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    manager = SessionManager(settings)
-    links = LinkStore(settings.links_dir, settings.max_links, settings.max_pages)
+    manager = DurableSessions(settings)  # sessions kept in the durable store (app/durable.py)
+    links = LinkStore(manager.store, settings.max_links, settings.max_pages)
     static_dir = Path(settings.static_dir) if settings.static_dir else PROJECT_STATIC
     origins = OriginPolicy(settings)
     heavy = HeavyWork(settings.heavy_jobs, settings.max_heavy_waiting)
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         manager.start()
+        if settings.links_dir:
+            await links.import_dir(settings.links_dir)
         yield
         await manager.stop()
 
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = manager
     app.state.origins = origins
     install_error_handlers(app)
+    app.add_middleware(SessionLoader, manager=manager)
 
     def check_origin(request: Request) -> None:
         if not origins.allowed(request.headers.get("origin")):
@@ -151,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"ok": True, "version": VERSION, "protocol": PROTOCOL_VERSION, "sessions": len(manager.sessions),
-                "connections": sum(manager.connections.values())}
+                "connections": sum(manager.connections.values()), **manager.report()}
 
     @app.post("/api/sessions", status_code=201, openapi_extra=_json_body_doc(SESSION_BODY, False))
     async def create_session(request: Request) -> Response:
@@ -174,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             session = await heavy.run(build)
         manager.register(session)
+        await manager.saved(session)  # durable before its id is given out
         return JSONResponse(
             {
                 "id": session.id,
@@ -244,12 +250,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/api/links", status_code=201, openapi_extra=_json_body_doc(LINK_BODY, True))
     async def create_link(request: Request) -> Response:
         body, size = await json_request(request)
-        link_id = await heavy.run(lambda: links.put(body)) if size > SMALL_BODY else links.put(body)
+        link_id, text = await heavy.run(lambda: links.check(body)) if size > SMALL_BODY else links.check(body)
+        await links.save(link_id, text)
         return JSONResponse({"id": link_id, "url": f"/l/{link_id}"}, status_code=201)
 
     @app.get("/api/links/{link_id}")
-    def get_link(link_id: str) -> Any:
-        doc = links.get(link_id)
+    async def get_link(link_id: str) -> Any:
+        doc = await links.get(link_id)
         if doc is None:
             return error_response(404, "no_link", f"there is no stored link {link_id[:40]!r} here", "id")
         return doc

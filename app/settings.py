@@ -62,7 +62,25 @@ class Settings:
         "the loopback names and this machine's LAN addresses; '*' allows any"})
     allowed_origins: str = field(default="", metadata={"help": "extra origins allowed on websockets, comma separated"})
     static_dir: str = field(default="", metadata={"help": "dashboard files (default: the project's static/)"})
-    links_dir: str = field(default="", metadata={"help": "where stored links are kept (default: memory only)"})
+    db: str = field(default="", metadata={
+        "help": "the SQLite file sessions and stored links are kept in (default: "
+        "$XDG_DATA_HOME/hinting-lab/lab.db, i.e. ~/.local/share/hinting-lab/lab.db); ':memory:' keeps nothing "
+        "across restarts"})
+    redis: str = field(default="", metadata={
+        "help": "keep sessions in this Redis (redis://host:port/db) instead, shared by every server process "
+        "given the same URL"})
+    memory_budget_mb: int = field(default=2048, metadata={
+        "help": "memory all sessions in memory may take (estimated); past it, unwatched sessions are unloaded "
+        "(they stay stored and come back when opened)"})
+    store_days: float = field(default=30.0, metadata={
+        "help": "days a stored session nobody opens is kept before it is deleted"})
+    max_stored_sessions: int = field(default=100_000, metadata={
+        "help": "sessions kept in the store (the least recently used are deleted past this)"})
+    lease_ms: int = field(default=3000, metadata={
+        "help": "with --redis: how long a process's claim on a session lasts unless renewed (another process "
+        "takes the session over this long after its process dies)"})
+    links_dir: str = field(default="", metadata={
+        "help": "a directory of stored links from older versions: imported into the store at start"})
     max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
     max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
     max_steps_per_request: int = field(default=100_000, metadata={"help": "steps one GET .../steps may return"})

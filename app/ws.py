@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from typing import Any
 
@@ -131,6 +130,7 @@ class Connection:
             await sub.wake.wait()
             sub.wake.clear()
             while (sub.control or sub.data) and not sub.closing:
+                await self.manager.saved(self.session)  # nothing is reported before it is stored
                 if sub.control:
                     text = sub.control.popleft()
                 else:
@@ -221,7 +221,7 @@ class Connection:
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, AuthMsg):
-            if hmac.compare_digest(msg.token.encode(), session.control_token.encode()):
+            if session.token_matches(msg.token):
                 sub.standing.authenticate()
                 session.note_info()
                 self.reply(ResultMsg(id=msg.id, ok=True, result={"role": Role.CONTROLLER, "owner": True}))
@@ -332,7 +332,12 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
     manager.connections[address] += 1
     try:
         await ws.accept()
-        session = manager.get(session_id)
+        try:
+            session = await manager.find(session_id)  # loaded from the store if it is not in memory
+        except LimitError as err:
+            await ws.send_text(ErrorMsg(error=_error(err.code, err.message, err.field)).model_dump_json())
+            await ws.close(code=CLOSE_TRY_LATER, reason=err.message[:120])
+            return
         if session is None:
             await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id[:40]!r} here "
                                                      "(it may have expired)", "session")).model_dump_json())

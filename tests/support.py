@@ -6,14 +6,17 @@ started, waited for and described in exactly one way everywhere.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -58,9 +61,14 @@ class LabServer:
 
     def __init__(self, port: int | None = None, args: list[str] | None = None, log: Path | None = None) -> None:
         self.port = port or free_port()
-        self.args = args or []
+        self.args = list(args or [])
         self.log = log  # the server's stdout and stderr go here (appended), else nowhere
         self.proc: subprocess.Popen[bytes] | None = None
+        if "--db" not in self.args and "--redis" not in self.args:
+            # Its own store, kept across stop() and start() (a restart), never the developer's.
+            tmp = tempfile.mkdtemp(prefix="hinting-lab-test-")
+            atexit.register(shutil.rmtree, tmp, True)
+            self.args += ["--db", str(Path(tmp) / "lab.db")]
 
     @property
     def url(self) -> str:
@@ -74,7 +82,7 @@ class LabServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              *self.args],
-            cwd=ROOT, env=env, stdout=out, stderr=out,
+            cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True,
         )
         if out is not subprocess.DEVNULL:
             out.close()  # the child has its own copy
@@ -87,6 +95,13 @@ class LabServer:
                     return self
             time.sleep(0.05)
         raise RuntimeError("the server did not come up")
+
+    def kill(self) -> None:
+        """kill -9, as a crash would: no shutdown, nothing flushed."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -28,6 +28,7 @@ class _Client(TestClient):
 
 
 def make_client(**overrides: Any) -> TestClient:
+    overrides.setdefault("db", ":memory:")  # never the developer's own store
     settings = Settings.from_env(env={}, **overrides)
     return _Client(create_app(settings))
 

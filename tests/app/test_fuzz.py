@@ -49,7 +49,7 @@ def test_http_fuzz_answers_every_request_in_the_error_shape(lab: tuple[LabServer
     assert log_problems(log.read_text()) == []
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings.from_env(env={})))
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings.from_env(env={}, db=":memory:")))
 schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 
 
