@@ -4,8 +4,9 @@ A step held as a Python dict costs ~190 bytes, its result as much again, and
 a session may hold two million of them.  Here every full run of `CHUNK`
 items is sealed into one zlib-compressed JSON array (the steps of a churn
 compress to ~10 bytes each); only the newest, unsealed items stay as Python
-objects.  Reads decode a chunk and keep the last few decoded, so a replay
-walking the history in order decodes each chunk once.
+objects.  A read of one item keeps its chunk decoded (the next read is
+likely near); a range (a replay walking the history) decodes each chunk it
+crosses once and keeps none.
 
 The sealed chunks are exactly what the durable store keeps (app/store.py):
 chunk k holds items k*CHUNK .. (k+1)*CHUNK-1, so the store writes the bytes
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, overload
 
 CHUNK = 1024
-_DECODED_KEPT = 4
+_DECODED_KEPT = 1  # one decoded chunk (~200 KB) for single-item reads; ranges decode without keeping
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # A Python dict of a step or a result, with its small ints: what an unsealed item costs.
 ITEM_BYTES = 200
@@ -202,7 +203,7 @@ class PackedList:
         i = start
         while i < min(stop, base):
             k = i // CHUNK
-            items = self._decode(k)
+            items = self._decoded.get(k) or unpack(self._chunks[k])
             end = min(stop, (k + 1) * CHUNK)
             out.extend(items[i - k * CHUNK:end - k * CHUNK])
             i = end
