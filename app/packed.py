@@ -112,6 +112,17 @@ class PackedList:
             self._seal()
 
     def extend(self, items: Iterable[Any]) -> None:
+        if isinstance(items, list) and not self._tail and len(items) >= CHUNK:
+            # Whole chunks straight from the list (a restore adds a chunk at a time).
+            if self._changed_from is None:
+                self._changed_from = self._n
+            whole = len(items) // CHUNK * CHUNK
+            for i in range(0, whole, CHUNK):
+                blob = pack(items[i:i + CHUNK])
+                self._chunks.append(blob)
+                self._packed_bytes += len(blob)
+            self._n += whole
+            items = items[whole:]
         for item in items:
             self.append(item)
 

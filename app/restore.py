@@ -35,14 +35,34 @@ log = logging.getLogger("hinting_lab.store")
 
 
 def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Timeline]:
-    """(scenario, timeline) of a stored session, its live machine at the stored cursor, recording events."""
+    """(scenario, timeline) of a stored session, its live machine at the stored cursor, recording events.
+
+    The replay is Timeline.apply unrolled: the machine applies each step, checkpoints are taken at the
+    timeline's spacing, and the history and results are added a chunk at a time.
+    """
     scenario = parse_scenario({**record.header, "steps": []}, max_pages=max(settings.max_pages, 1))
     every, most = checkpoint_budget(scenario)
+    # The spacing the live session had reached (checkpoints are thinned by doubling it): starting there,
+    # the replay takes only the checkpoints that would survive, not four times as many.
+    while 1 + record.length // every > most:
+        every *= 2
     tl = Timeline(scenario, record_events=False, checkpoint_every=every, max_checkpoints=most,
                   history=PackedList(), results=PackedList())
-    apply = tl.apply
-    for step in record.steps():
-        apply(step)
+    machine = tl.machine
+    apply = machine.apply_parsed
+    checkpoints = tl.checkpoints
+    pos = last = 0
+    for block in record.blocks():
+        results = []
+        for step in block:
+            results.append(apply(step))
+            pos += 1
+            if pos - last >= every and machine.cloneable:
+                checkpoints[pos] = machine.clone(record_events=False)
+                last = pos
+        tl.history.extend(block)
+        tl.results.extend(results)
+    tl.cursor = pos
     for bid, fork_at, blob in record.branches:
         doc = json.loads(zlib.decompress(blob))
         steps, results = doc["steps"], doc["results"]

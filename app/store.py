@@ -95,10 +95,15 @@ class SessionRecord:
 
     def steps(self) -> Iterator[dict[str, Any]]:
         """The history, oldest first."""
+        for block in self.blocks():
+            yield from block
+
+    def blocks(self) -> Iterator[list[dict[str, Any]]]:
+        """The history a chunk at a time (then the rows after the last chunk)."""
         for blob in self.chunks:
-            yield from unpack_json(blob)
-        for row in self.rows:
-            yield json.loads(row)
+            yield unpack_json(blob)
+        if self.rows:
+            yield [json.loads(row) for row in self.rows]
 
     def check(self) -> None:
         """Refuse a record whose parts do not add up (a store written by a bug, or edited)."""
