@@ -14,7 +14,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-core test-app test-browser test-js lint bench chromium node clean
+.PHONY: run test test-core test-app test-browser test-js lint bench chromium node redis clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make: Hinting Lab needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -38,6 +38,13 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's redis-server for the multi-process tests (each test run starts its own on a free port).
+redis:
+	@if [ ! -x /usr/bin/redis-server ]; then \
+	  echo "make: installing Debian's redis-server for the multi-process tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
+
 # Node.js runs the front end's unit tests (node --test).
 node:
 	@if ! command -v node >/dev/null; then \
@@ -51,7 +58,7 @@ lint: $(VENV)/.test-deps
 test-core: $(VENV)/.test-deps
 	$(PY) -m pytest -q tests/core
 
-test-app: $(VENV)/.test-deps
+test-app: $(VENV)/.test-deps redis
 	$(PY) -m pytest -q tests/app
 
 # Browser tests run in their own pytest process: a live sync Playwright and
@@ -62,7 +69,7 @@ test-browser: $(VENV)/.test-deps chromium
 test-js: node
 	node --test static/js/tests/
 
-test: lint test-js
+test: lint test-js redis
 	$(PY) -m pytest -q tests --ignore=tests/browser
 	$(MAKE) --no-print-directory test-browser
 

@@ -37,7 +37,7 @@ from .journal import Journal
 from .restore import journal_for, restore_session
 from .sessions import Session, SessionManager
 from .settings import Settings
-from .store import IdTaken, SessionRecord, SessionWrite, SQLiteStore, Store, default_db_path
+from .store import Fenced, IdTaken, SessionRecord, SessionWrite, SQLiteStore, Store, default_db_path
 
 log = logging.getLogger("hinting_lab.store")
 SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -46,18 +46,19 @@ BIG_RESTORE = 20_000  # steps: restored in a worker thread, not on the loop
 PURGE_EVERY_S = 3600.0
 
 
-def open_store(settings: Settings) -> Store:
+def open_sessions(settings: Settings) -> DurableSessions:
+    """The session manager for these settings: SQLite, or Redis shared with other processes (app/cluster.py)."""
     if settings.redis:
-        from .redis_store import RedisStore
+        from .cluster import ClusterSessions
 
-        return RedisStore(settings.redis)
-    return SQLiteStore(settings.db or str(default_db_path()))
+        return ClusterSessions(settings)
+    return DurableSessions(settings, SQLiteStore(settings.db or str(default_db_path())))
 
 
 class DurableSessions(SessionManager):
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store) -> None:
         super().__init__(settings)
-        self.store = store or open_store(settings)
+        self.store = store
         self.journals: dict[Session, Journal] = {}
         self.budget = settings.memory_budget_mb << 20
         self.evicted = 0
@@ -67,6 +68,7 @@ class DurableSessions(SessionManager):
         self._was_running: set[Session] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_full_warning = 0.0
+        self.asgi_app: Any = None  # the whole app (app/loader.py sets it at start)
 
     # --- writing ------------------------------------------------------------------------
 
@@ -89,11 +91,17 @@ class DurableSessions(SessionManager):
         if journal is None:
             return None
         try:
-            return journal.changes(session)
+            write = journal.changes(session)
         except Exception:
             log.exception("session %s: could not prepare its write; everything is written next time", session.id)
             journal.forget()
             return None
+        if write is not None:
+            self._stamp(session, write)
+        return write
+
+    def _stamp(self, session: Session, write: SessionWrite) -> None:
+        """Mark a write with what the store checks it against (app/cluster.py: the session's lease)."""
 
     def _issue(self, session: Session | None, writes: list[SessionWrite]) -> None:
         store = self.store
@@ -120,6 +128,8 @@ class DurableSessions(SessionManager):
             return
         try:
             await done
+        except Fenced:
+            log.info("session %s: a write was refused: another process runs the session now", session.id)
         except Exception:
             log.exception("session %s: a write to the store failed", session.id)
         if self._pending.get(session) is done:
@@ -159,6 +169,7 @@ class DurableSessions(SessionManager):
         for _ in range(20):
             write = journal.changes(session, create=True)
             assert write is not None
+            self._stamp(session, write)
             try:
                 done = self.store.write(write)
             except IdTaken:
@@ -313,7 +324,20 @@ class DurableSessions(SessionManager):
                 "memory_in_use_mb": round(self.memory_in_use() / (1 << 20), 1),
                 "memory_budget_mb": self.settings.memory_budget_mb, "unloaded": self.evicted, "loaded": self.loaded}
 
+    # --- sessions run by another process (app/cluster.py) ----------------------------------------
+
+    async def relay(self, ws: Any, sid: str, address: str) -> bool:
+        """Serve a websocket for a session another process runs; False: no process runs it."""
+        return False
+
+    async def forward(self, scope: Any, receive: Any, send: Any, sid: str) -> bool:
+        """Answer an HTTP request about a session another process runs; False: no process runs it."""
+        return False
+
     # --- running --------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Check the store can be reached (a clear message at start, not errors later)."""
 
     async def _budget_forever(self) -> None:
         next_purge = 0.0

@@ -3,8 +3,10 @@
 The routes under /api/sessions/<id> look sessions up in memory
 (`manager.get`); this ASGI middleware makes sure a stored session is there
 first (`manager.find`), so the routes need not know about the store.  A
-session that cannot be loaded now (the memory budget) is answered here, with
-the usual error shape.  Websockets load their session in app/ws.py.
+session another server process runs is answered by that process
+(`manager.forward`, app/cluster.py).  A session that cannot be loaded now
+(the memory budget) is answered here, with the usual error shape.
+Websockets load their session in app/ws.py.
 """
 
 from __future__ import annotations
@@ -28,11 +30,15 @@ class SessionLoader:
         self.manager = manager
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "lifespan":
+            self.manager.asgi_app = scope.get("app")  # for requests other processes forward here
+        elif scope["type"] == "http":
             match = SESSION_PATH.match(scope.get("path", ""))
             if match and match.group(1) not in self.manager.sessions:
                 try:
-                    await self.manager.find(match.group(1))
+                    found = await self.manager.find(match.group(1))
+                    if found is None and await self.manager.forward(scope, receive, send, match.group(1)):
+                        return  # another server process runs it and answered
                 except LimitError as err:
                     status = LIMIT_STATUS.get(err.code, 503)
                     headers = {"Retry-After": "5"} if status in (429, 503) else None

@@ -21,7 +21,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from .durable import DurableSessions
+from .durable import open_sessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
@@ -101,7 +101,7 @@ async def read_body(request: Request, settings: Settings) -> bytes:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    manager = DurableSessions(settings)  # sessions kept in the durable store (app/durable.py)
+    manager = open_sessions(settings)  # sessions kept in the durable store (app/durable.py, app/cluster.py)
     links = LinkStore(manager.store, settings.max_links, settings.max_pages)
     static_dir = Path(settings.static_dir) if settings.static_dir else PROJECT_STATIC
     origins = OriginPolicy(settings)
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await manager.open()
         manager.start()
         if settings.links_dir:
             await links.import_dir(settings.links_dir)

@@ -770,6 +770,10 @@ class SessionManager:
         """Returns once what `session` changed is durable (app/durable.py); here, nothing is stored."""
         return None
 
+    async def relay(self, ws: Any, sid: str, address: str) -> bool:
+        """Serve a websocket for a session another server process runs (app/cluster.py); here, none does."""
+        return False
+
     # --- reclaiming ---------------------------------------------------------------------
 
     def _drop(self, session: Session) -> None:

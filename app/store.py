@@ -75,6 +75,7 @@ class SessionWrite:
     branches_put: list[tuple[int, int, bytes]] = field(default_factory=list)
     branches_del: list[int] = field(default_factory=list)
     fence: str | None = None  # the lease this write is made under (Redis)
+    lease_ms: int = 0  # a new session's lease, taken with its first write (Redis)
     urgent: bool = False  # a user waits for it (a result is held until it is durable)
 
 

@@ -131,6 +131,8 @@ class Connection:
             sub.wake.clear()
             while (sub.control or sub.data) and not sub.closing:
                 await self.manager.saved(self.session)  # nothing is reported before it is stored
+                if sub.closing or not (sub.control or sub.data):
+                    continue  # closed (or emptied) meanwhile
                 if sub.control:
                     text = sub.control.popleft()
                 else:
@@ -338,6 +340,8 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
             await ws.send_text(ErrorMsg(error=_error(err.code, err.message, err.field)).model_dump_json())
             await ws.close(code=CLOSE_TRY_LATER, reason=err.message[:120])
             return
+        if session is None and await manager.relay(ws, session_id, address):
+            return  # another server process runs it (app/cluster.py)
         if session is None:
             await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id[:40]!r} here "
                                                      "(it may have expired)", "session")).model_dump_json())

@@ -156,8 +156,8 @@ def write_costs(runs: int) -> dict[str, float]:
             store.write_many([w])
             batch.append(time.perf_counter() - t0)
     action.sort()
-    return {"action_median_ms": statistics.median(action) * 1000, "action_p99_ms": action[int(len(action) * .99)] * 1000,
-            "batch_median_ms": statistics.median(batch) * 1000}
+    return {"action_median_ms": statistics.median(action) * 1000,
+            "action_p99_ms": action[int(len(action) * .99)] * 1000, "batch_median_ms": statistics.median(batch) * 1000}
 
 
 def main() -> None:
