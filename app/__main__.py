@@ -44,9 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from .main import create_app
+    from .serve import Server
 
     app = create_app(settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         # Frames up to 1 MiB reach the app, which answers "too large" past
         # max_message_bytes instead of the connection being dropped.
         ws_max_size=max(1 << 20, settings.max_message_bytes * 2),
+        backlog=settings.accept_batch,
     )
+    Server(config, settings.listen_backlog).run()
     return 0
 
 

@@ -11,6 +11,8 @@ rather than queued for ever.  Each job is given a deadline it checks itself
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -50,6 +52,31 @@ class HeavyWork:
         finally:
             self.waiting -= 1
         try:
-            return await asyncio.to_thread(fn)
+            return await asyncio.to_thread(_without_cycle_collection, fn)
         finally:
             self.slots.release()
+
+
+_collecting = threading.Lock()
+_jobs_running = [0]
+
+
+def _without_cycle_collection(fn: Callable[[], T]) -> T:
+    """Run fn with the cyclic garbage collector paused.
+
+    A big replay allocates millions of objects; each allocation burst lets
+    the collector run a full pass over the whole heap, holding the
+    interpreter lock (and so the event loop) for hundreds of milliseconds.
+    Reference counting still frees what the job drops; the collector runs
+    again once the last job ends.
+    """
+    with _collecting:
+        _jobs_running[0] += 1
+        gc.disable()
+    try:
+        return fn()
+    finally:
+        with _collecting:
+            _jobs_running[0] -= 1
+            if not _jobs_running[0]:
+                gc.enable()

@@ -80,17 +80,21 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def read_json(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
-    """The JSON value in `data`, or Unreadable (code bad_json, too_deep or bad_text)."""
+def _text(data: str | bytes) -> str:
+    """UTF-8 bytes decoded, or text checked for raw lone surrogates (a str can hold them, JSON text cannot)."""
     if isinstance(data, (bytes, bytearray)):
         try:
-            text = bytes(data).decode("utf-8")
+            return bytes(data).decode("utf-8")
         except UnicodeDecodeError as err:
             raise Unreadable("bad_text", f"not UTF-8 text (byte {err.start})") from None
-    else:
-        text = data
-        if _RAW_SURROGATE.search(text):
-            raise Unreadable("bad_text", "the text holds a lone UTF-16 surrogate, which is not text")
+    if _RAW_SURROGATE.search(data):
+        raise Unreadable("bad_text", "the text holds a lone UTF-16 surrogate, which is not text")
+    return data
+
+
+def read_json(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """The JSON value in `data`, or Unreadable (code bad_json, too_deep or bad_text)."""
+    text = _text(data)
     if nesting_depth(text, max_depth) > max_depth:
         raise Unreadable("too_deep", f"arrays and objects nest more than {max_depth} deep")
     try:
@@ -104,3 +108,85 @@ def read_json(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise Unreadable("bad_text", "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
     return value
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+# Containers this near the top are walked here, element by element; deeper values are parsed whole.
+SPLIT_DEPTH = 3
+
+
+def read_json_in_pieces(data: str | bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """read_json for large bodies, in small pieces, for a worker thread.
+
+    The C parser and the regular expressions hold the interpreter lock for
+    the whole text at once: on a 13 MiB scenario that stalls the event loop
+    (and every session on it) for a large fraction of a second, worker
+    thread or not.  Here the outer containers (the body, the scenario, its
+    step list) are walked in Python, and each value below them (a step) is
+    parsed and checked on its own, so the lock changes hands between pieces.
+    Same answers as read_json, the same errors.
+    """
+    text = _text(data)
+    decoder = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+    ws = _WS.match
+
+    def bad(i: int, what: str) -> Unreadable:
+        line = text.count("\n", 0, i) + 1
+        return Unreadable("bad_json", f"not JSON: {what} at line {line} column {i - text.rfind(chr(10), 0, i)}")
+
+    def whole(i: int, depth: int) -> tuple[Any, int]:
+        try:
+            value, end = decoder.raw_decode(text, i)
+        except Unreadable:
+            raise
+        except json.JSONDecodeError as err:
+            raise bad(err.pos, err.msg) from None
+        except (ValueError, RecursionError):
+            raise bad(i, "unreadable value") from None
+        piece = text[i:end]
+        if (piece[:1] in "[{" and nesting_depth(piece, max_depth - depth) > max_depth - depth) or \
+                _RAW_SURROGATE.search(piece):
+            raise Unreadable("too_deep" if piece[:1] in "[{" else "bad_text",
+                             f"arrays and objects nest more than {max_depth} deep")
+        if _SURROGATE_ESCAPE.search(piece) and _has_lone_surrogate(value):
+            raise Unreadable("bad_text", "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text")
+        return value, end
+
+    def value(i: int, depth: int) -> tuple[Any, int]:
+        i = ws(text, i).end()
+        opener = text[i:i + 1]
+        if depth >= SPLIT_DEPTH or opener not in ("[", "{"):
+            return whole(i, depth)
+        if depth + 1 > max_depth:
+            raise Unreadable("too_deep", f"arrays and objects nest more than {max_depth} deep")
+        closer = "]" if opener == "[" else "}"
+        out: Any = [] if opener == "[" else {}
+        i = ws(text, i + 1).end()
+        if text[i:i + 1] == closer:
+            return out, i + 1
+        while True:
+            if opener == "{":
+                key, i = whole(i, depth + 1)
+                if not isinstance(key, str):
+                    raise bad(i, "expecting a string key")
+                i = ws(text, i).end()
+                if text[i:i + 1] != ":":
+                    raise bad(i, "expecting ':'")
+                item, i = value(i + 1, depth + 1)
+                out[key] = item
+            else:
+                item, i = value(i, depth + 1)
+                out.append(item)
+            i = ws(text, i).end()
+            sep = text[i:i + 1]
+            if sep == ",":
+                i = ws(text, i + 1).end()
+                continue
+            if sep == closer:
+                return out, i + 1
+            raise bad(i, f"expecting ',' or {closer!r}")
+
+    result, end = value(0, 0)
+    if ws(text, end).end() != len(text):
+        raise bad(end, "extra data")
+    return result

@@ -25,7 +25,7 @@ from .durable import open_sessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
-from .jsonin import Unreadable, read_json
+from .jsonin import Unreadable, read_json, read_json_in_pieces
 from .links import LinkStore
 from .loader import SessionLoader
 from .origins import OriginPolicy
@@ -99,6 +99,14 @@ async def read_body(request: Request, settings: Settings) -> bytes:
     return data
 
 
+def scenario_json(doc: dict[str, Any]) -> str:
+    """json.dumps(doc), a few thousand steps at a time (the encoder holds the interpreter lock per call)."""
+    steps = doc["steps"]
+    head = json.dumps({k: v for k, v in doc.items() if k != "steps"})
+    parts = [json.dumps(steps[i:i + 4096])[1:-1] for i in range(0, len(steps), 4096)]
+    return head[:-1] + (', "steps": [' if len(head) > 2 else '"steps": [') + ", ".join(p for p in parts if p) + "]}"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     manager = open_sessions(settings)  # sessions kept in the durable store (app/durable.py, app/cluster.py)
@@ -142,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return None, 0
         if len(data) <= SMALL_BODY:
             return read_json(data, settings.max_json_depth), len(data)
-        return await heavy.run(lambda: read_json(data, settings.max_json_depth)), len(data)
+        return await heavy.run(lambda: read_json_in_pieces(data, settings.max_json_depth)), len(data)
 
     # The dashboard's files and large states travel compressed (websockets are not affected).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -211,7 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         doc = session.scenario_document()  # its step list is a copy: safe to write out elsewhere
         if len(doc["steps"]) < 20_000:
             return JSONResponse(doc)
-        return Response(await asyncio.to_thread(json.dumps, doc), media_type="application/json")
+        return Response(await asyncio.to_thread(scenario_json, doc), media_type="application/json")
 
     @app.get("/api/sessions/{sid}/steps")
     def session_steps(sid: str, start: int = 0, stop: int | None = None) -> Any:

@@ -156,7 +156,7 @@ empty list.
 | `GET /api/sessions/<id>` | the session's `SessionInfo` |
 | `GET /api/sessions/<id>/state` | hinting-state/1 |
 | `GET /api/sessions/<id>/scenario` | the session's history as hinting-scenario/1 |
-| `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{"start", "stop", "length", "cursor", "steps"}}`: part of the history |
+| `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{start, stop, length, cursor, steps}}` |
 | `GET /api/sessions/<id>/frames?start=N&stop=M&zone=Z` | the states at positions N..M (a count, size and time budget) |
 | `POST /api/links`, `GET /api/links/<id>` | stored permalinks |
 | `GET /api/presets`, `GET /api/presets/<name>` | the presets, a preset's scenario |

@@ -57,6 +57,9 @@ class Settings:
         "help": "replays and frames computed at once, off the event loop"})
     max_heavy_waiting: int = field(default=8, metadata={"help": "replays and frames waiting their turn before "
                                                               "more are refused as busy"})
+    accept_batch: int = field(default=16, metadata={
+        "help": "new connections taken per turn of the event loop (a flood of them waits its turn in the kernel)"})
+    listen_backlog: int = field(default=2048, metadata={"help": "connections the kernel holds waiting to be taken"})
     allowed_hosts: str = field(default="", metadata={
         "help": "host names pages may come from (websocket Origin, POST Origin), comma separated, added to "
         "the loopback names and this machine's LAN addresses; '*' allows any"})
