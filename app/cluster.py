@@ -55,6 +55,7 @@ from .protocol import ErrorInfo, ErrorMsg
 from .redis_store import PREFIX, RedisStore, session_keys
 from .sessions import Session
 from .settings import Settings
+from .stall import close_within, gave_up, give_up, send_within
 from .store import SessionWrite
 from .subscriber import SNAPSHOT, Subscriber
 
@@ -273,11 +274,16 @@ class Relay:
     async def run(self) -> None:
         cluster = self.cluster
         cluster.relays[self.id] = self
-        writer = asyncio.get_running_loop().create_task(self._writer())
+        writer = asyncio.get_running_loop().create_task(self._writer(asyncio.current_task()))
         try:
             if await self.send({"t": "attach", "addr": self.address}):
                 while not self.sub.closing:
-                    message = await self.ws.receive()
+                    try:
+                        message = await self.ws.receive()
+                    except asyncio.CancelledError:
+                        if gave_up(self.sub):
+                            break  # the writer gave up on a client that reads nothing
+                        raise
                     if message["type"] == "websocket.disconnect":
                         break
                     text = message.get("text")
@@ -302,7 +308,7 @@ class Relay:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
 
-    async def _writer(self) -> None:
+    async def _writer(self, reader: asyncio.Task[Any] | None = None) -> None:
         sub, ws = self.sub, self.ws
         while True:
             await sub.wake.wait()
@@ -329,9 +335,11 @@ class Relay:
                         self.last = seq
                     else:
                         text = item
-                await ws.send_text(text)
+                if not await send_within(ws, sub, text, self.cluster.settings.send_timeout_s):
+                    await give_up(ws, sub, self.close_code, reader)
+                    return
             if sub.closing:
-                await ws.close(code=self.close_code, reason=sub.closing[:120])
+                await close_within(ws, self.close_code, sub.closing)
                 return
 
     async def _resync(self) -> None:

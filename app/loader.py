@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import LimitError
 from .http_errors import LIMIT_STATUS, error_response
+from .stall import remember_transport
 
 SESSION_PATH = re.compile(r"^/api/sessions/([^/]+)")
 log = logging.getLogger("hinting_lab.store")
@@ -32,6 +33,8 @@ class SessionLoader:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             self.manager.asgi_app = scope.get("app")  # for requests other processes forward here
+        elif scope["type"] == "websocket":
+            remember_transport(scope, send)  # app/stall.py: to cut off a client that reads nothing
         elif scope["type"] == "http":
             match = SESSION_PATH.match(scope.get("path", ""))
             if match and match.group(1) not in self.manager.sessions:

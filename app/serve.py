@@ -17,11 +17,14 @@ import socket
 
 import uvicorn
 
+from .stall import limit_send_buffer
+
 
 class Server(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, listen_backlog: int) -> None:
+    def __init__(self, config: uvicorn.Config, listen_backlog: int, send_buffer: int = 0) -> None:
         super().__init__(config)
         self.listen_backlog = listen_backlog
+        self.send_buffer = send_buffer
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
@@ -30,3 +33,4 @@ class Server(uvicorn.Server):
                 # A duplicate of the listening socket: listen() on it widens the one queue they share.
                 with contextlib.suppress(OSError), socket.fromfd(sock.fileno(), sock.family, sock.type) as dup:
                     dup.listen(max(self.listen_backlog, self.config.backlog))
+                    limit_send_buffer(dup, self.send_buffer)  # inherited by every connection (app/stall.py)

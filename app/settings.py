@@ -33,6 +33,11 @@ class Settings:
     max_events_per_delta: int = field(default=6, metadata={"help": "newest events kept per delta while running"})
     max_steps_per_delta: int = field(default=6, metadata={"help": "newest steps kept per delta while running"})
     max_queue: int = field(default=256, metadata={"help": "messages queued per slow viewer before it resyncs"})
+    send_timeout_s: float = field(default=15.0, metadata={
+        "help": "a connection whose client reads nothing for this long is closed, with a reason"})
+    socket_send_buffer_kb: int = field(default=256, metadata={
+        "help": "kernel send buffer per connection (0: the system's, up to 4 MiB): what a client that stops "
+        "reading can hold up before it is noticed"})
     max_control_queue: int = field(default=1024, metadata={
         "help": "unread answers a connection may have before it is closed (answers are never dropped)"})
     info_interval_ms: float = field(default=100.0, metadata={

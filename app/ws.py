@@ -51,6 +51,7 @@ from .protocol import (
 from .roles import Role
 from .sessions import Session, SessionManager
 from .settings import Settings
+from .stall import close_within, gave_up, give_up, send_within
 from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
@@ -99,10 +100,15 @@ class Connection:
         hello = HelloMsg(session=session.id, connection=self.sub.id, role=Role.VIEWER, limits=self.settings.limits())
         self.sub.reply(hello.model_dump_json())
         session.subscribe(self.sub)
-        writer = asyncio.get_running_loop().create_task(self._writer())
+        writer = asyncio.get_running_loop().create_task(self._writer(asyncio.current_task()))
         try:
             while not self.sub.closing:
-                message = await self.ws.receive()
+                try:
+                    message = await self.ws.receive()
+                except asyncio.CancelledError:
+                    if gave_up(self.sub):
+                        break  # the writer gave up on a client that reads nothing
+                    raise
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
@@ -123,7 +129,7 @@ class Connection:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
 
-    async def _writer(self) -> None:
+    async def _writer(self, reader: asyncio.Task[Any] | None = None) -> None:
         sub = self.sub
         ws = self.ws
         while True:
@@ -146,9 +152,11 @@ class Connection:
                         text = item[1]
                     else:
                         text = item
-                await ws.send_text(text)
+                if not await send_within(ws, sub, text, self.settings.send_timeout_s):
+                    await give_up(ws, sub, CLOSE_POLICY, reader)
+                    return
             if sub.closing:
-                await ws.close(code=CLOSE_POLICY, reason=sub.closing[:120])
+                await close_within(ws, CLOSE_POLICY, sub.closing)
                 return
 
     # --- requests -----------------------------------------------------------------

@@ -145,7 +145,8 @@ async def scenario(lab: LabServer) -> None:
         while (msg := json.loads(await ctl.recv()))["type"] != "result":
             pass
         assert msg["ok"] is True and msg["result"]["role"] == "controller"
-        await ctl.send(json.dumps({"type": "do", "id": 2, "step": sent[len(history)]}))
+        await ctl.send(json.dumps({"type": "do", "id": 2, "step": {"do": "alloc", "zone": "Normal", "order": 0,
+                                                                    "as": "after-restart"}}))
         while (msg := json.loads(await ctl.recv()))["type"] != "result":
             pass
         assert msg["ok"] is True
