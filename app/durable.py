@@ -33,6 +33,7 @@ from typing import Any
 
 from .budget import mib, session_bytes
 from .errors import LimitError
+from .gcpolicy import CollectorPolicy
 from .journal import Journal
 from .restore import journal_for, restore_session
 from .sessions import Session, SessionManager
@@ -68,6 +69,7 @@ class DurableSessions(SessionManager):
         self._was_running: set[Session] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._last_full_warning = 0.0
+        self.collector = CollectorPolicy(settings.gc_full_pass_s)
         self.asgi_app: Any = None  # the whole app (app/loader.py sets it at start)
 
     # --- writing ------------------------------------------------------------------------
@@ -288,6 +290,7 @@ class DurableSessions(SessionManager):
         log.info("session %s unloaded %s; it stays in the store and comes back when opened", session.id, why)
         self.evicted += 1
         self._drop(session)
+        self.collector.soon()  # its machines are cycles: only a full collection frees them
 
     def _drop(self, session: Session) -> None:
         self.sync(session)
@@ -357,6 +360,7 @@ class DurableSessions(SessionManager):
 
     def start(self) -> None:
         super().start()
+        self.collector.start()
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._flush_forever()))
         self._tasks.append(loop.create_task(self._budget_forever()))
@@ -373,6 +377,7 @@ class DurableSessions(SessionManager):
                 await pending
         await super().stop()
         await self.store.close()
+        await self.collector.stop()
 
 
 def _new_id() -> str:

@@ -84,6 +84,9 @@ class Settings:
         "help": "days a stored session nobody opens is kept before it is deleted"})
     max_stored_sessions: int = field(default=100_000, metadata={
         "help": "sessions kept in the store (the least recently used are deleted past this)"})
+    gc_full_pass_s: float = field(default=300.0, metadata={
+        "help": "seconds between full passes of Python's cycle collector, which otherwise walks every machine "
+        "many times a minute (0: Python's own schedule; see app/gcpolicy.py)"})
     lease_ms: int = field(default=3000, metadata={
         "help": "with --redis: how long a process's claim on a session lasts unless renewed (another process "
         "takes the session over this long after its process dies)"})

@@ -38,7 +38,8 @@ def limit_send_buffer(sock: socket.socket, nbytes: int) -> None:
 async def send_within(ws: Any, sub: Any, text: str, seconds: float) -> bool:
     """Send `text`; False (and `sub` closing) if the client took nothing for `seconds`."""
     try:
-        await asyncio.wait_for(ws.send_text(text), seconds)
+        async with asyncio.timeout(seconds):  # a timer, not a task per send (wait_for makes one)
+            await ws.send_text(text)
         return True
     except TimeoutError:
         why = f"this client read nothing for {seconds:g} s; closed (reconnect to catch up)"
