@@ -31,7 +31,7 @@ import time
 from collections.abc import Awaitable
 from typing import Any
 
-from .budget import mib, session_bytes
+from .budget import machine_bytes, mib, session_bytes
 from .errors import LimitError
 from .gcpolicy import CollectorPolicy
 from .journal import Journal
@@ -70,6 +70,7 @@ class DurableSessions(SessionManager):
         self._tasks: list[asyncio.Task[None]] = []
         self._last_full_warning = 0.0
         self.collector = CollectorPolicy(settings.gc_full_pass_s)
+        self._machines: dict[Session, set[int]] = {}
         self.asgi_app: Any = None  # the whole app (app/loader.py sets it at start)
 
     # --- writing ------------------------------------------------------------------------
@@ -80,6 +81,7 @@ class DurableSessions(SessionManager):
 
     def _after_request(self, session: Session) -> None:
         self.sync(session, urgent=True)
+        self._note_machines(session)
 
     def sync(self, session: Session, urgent: bool = False) -> None:
         """Write what changed in `session` now (a user waits for it when `urgent`)."""
@@ -137,12 +139,24 @@ class DurableSessions(SessionManager):
         if self._pending.get(session) is done:
             del self._pending[session]
 
+    def _note_machines(self, session: Session) -> None:
+        """Count machines the session dropped (thinned checkpoints, travel): the collector frees them."""
+        tl = session.timeline
+        now = {id(tl), id(session.machine), *map(id, tl.checkpoints.values())}
+        before = self._machines.get(session)
+        self._machines[session] = now
+        if before is not None and self.collector.enabled:
+            gone = len(before - now)
+            if gone:
+                self.collector.note_garbage(gone * machine_bytes(session.machine))
+
     def flush_running(self) -> None:
         """The clock's and the workload's steps since the last call, for every running session, in one write."""
         hot = [s for s in self.sessions.values() if s.running or s in self._was_running]
         self._was_running = {s for s in hot if s.running}
         writes = []
         for s in hot:
+            self._note_machines(s)
             w = self._changes(s)
             if w is not None:
                 writes.append(w)
@@ -295,6 +309,7 @@ class DurableSessions(SessionManager):
     def _drop(self, session: Session) -> None:
         self.sync(session)
         self.journals.pop(session, None)
+        self._machines.pop(session, None)
         self._was_running.discard(session)
         self._pending.pop(session, None)
         super()._drop(session)
