@@ -10,7 +10,8 @@ Figures:
             sessions, minus the empty process), per preset, beside the
             estimate app/budget.py charges against the memory budget.
   restore   seconds to bring a 100,000-step session back from SQLite (read,
-            replay, checkpoints), median of several runs, per preset.
+            replay, checkpoints), median of several runs, per preset; and
+            the first request for it to a server just started on that file.
   write     cost of making one user action durable (the commit before its
             result is sent), and of one 50 ms batch of a 1,000 steps/s run.
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +45,7 @@ from app.sessions import Session  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.store import SQLiteStore  # noqa: E402
 from core.timeline import Timeline  # noqa: E402
-from tests.support import machine_info  # noqa: E402
+from tests.support import LabServer, machine_info  # noqa: E402
 
 SETTINGS = Settings(db=":memory:", max_workload_rate=1e9)
 
@@ -131,6 +133,27 @@ def restore_times(preset: str, steps: int, runs: int) -> dict[str, Any]:
             "session_estimate_mb": session_bytes(session) / (1 << 20)}
 
 
+def first_access(preset: str, steps: int, runs: int) -> list[float]:
+    """Seconds from the first request for a stored session to its answer, on a server just started."""
+    session = churn_session(preset, steps, sid="firstacc")
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "lab.db")
+        store = SQLiteStore(db)
+        store.write(Journal().changes(session, create=True))  # type: ignore[arg-type]
+        for _ in range(runs):
+            lab = LabServer(args=["--db", db]).start()
+            try:
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(f"{lab.url}/api/sessions/{session.id}", timeout=60) as r:
+                    info = json.load(r)
+                times.append(time.perf_counter() - t0)
+                assert info["history_length"] == len(session.history)
+            finally:
+                lab.stop()
+    return times
+
+
 def write_costs(runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = SQLiteStore(str(Path(tmp) / "lab.db"))
@@ -181,6 +204,10 @@ def main() -> None:
         print(f"restore   {preset:8} {r['steps']} steps: {r['median_s']:.2f} s median (read {r['read_s'] * 1000:.0f} "
               f"ms; runs {r['all']}); {r['db_bytes_per_step']:.1f} B/step on disk; in memory after: "
               f"{r['session_estimate_mb']:.1f} MiB (estimate)")
+
+    t = first_access("default", steps, 3)
+    print(f"restore   a restarted server answers its first request for that session in {statistics.median(t):.2f} s "
+          f"(median; runs {[round(x, 2) for x in t]})")
 
     w = write_costs(400 if args.quick else 2000)
     print(f"write     a user action made durable: {w['action_median_ms']:.3f} ms median, {w['action_p99_ms']:.3f} ms "
