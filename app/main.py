@@ -21,6 +21,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from . import eventlog, seedfile, serverinfo
 from .durable import open_sessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.manager = manager
+    app.state.heavy = heavy
     app.state.origins = origins
     install_error_handlers(app)
     app.add_middleware(SessionLoader, manager=manager)
@@ -280,6 +282,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if p is None:
             return error_response(404, "no_preset", f"unknown preset {name[:40]!r}", "name")
         return p.document
+
+    for routes in (eventlog, serverinfo, seedfile):  # issue 9: the log's events, LAN links, seed lines
+        routes.register(app)
 
     @app.websocket("/ws/{sid}")
     async def ws(websocket: WebSocket, sid: str) -> None:

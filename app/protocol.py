@@ -143,6 +143,8 @@ class ResyncMsg(_Request):
 
 
 class PingMsg(_Request):
+    """Check that the connection is alive; answered by a `pong` with the same `id`, nothing else changes."""
+
     type: Literal["ping"]
 
 
@@ -180,6 +182,8 @@ class TimelineInfo(BaseModel):
     cursor: int = Field(description="Steps the live machine has applied; < length while looking at the past.")
     length: int
     branches: list[BranchInfo]
+    start: int = Field(0, description="Where the session started (its preset's or scenario's own steps): undo "
+                       "stops here.")
 
 
 class Member(BaseModel):
@@ -281,6 +285,8 @@ class ErrorMsg(_Msg):
 
 
 class PongMsg(_Msg):
+    """The answer to a `ping`, carrying its `id`."""
+
     type: Literal["pong"] = "pong"
     id: int | None = None
 

@@ -63,6 +63,7 @@ def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Ti
         tl.history.extend(block)
         tl.results.extend(results)
     tl.cursor = pos
+    tl.floor = min(int(record.meta.get("floor", 0)), pos)  # undo stops at the session's start
     for bid, fork_at, blob in record.branches:
         doc = json.loads(zlib.decompress(blob))
         steps, results = doc["steps"], doc["results"]

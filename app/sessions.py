@@ -46,7 +46,7 @@ from core import EventDecoder, InvalidInput, Scenario, StepFailed, parse_scenari
 from core.delta import StateTracker
 from core.scenario import SCENARIO_FORMAT
 from core.steps import MAX_ADVANCE_MS
-from core.timeline import Timeline
+from core.timeline import NOTHING_TO_UNDO, Timeline
 from core.workload import Workload
 
 from .errors import LimitError
@@ -172,6 +172,7 @@ class Session:
                 if deadline is not None and not i % 2048:
                     deadline.check()
                 apply(step)
+            timeline.floor = timeline.cursor  # undo stops at the session's start (issue 9)
         self.scenario = bare
         self.preset = preset
         self.title = scenario.title
@@ -284,6 +285,8 @@ class Session:
     def undo(self) -> dict[str, Any]:
         if self.timeline.cursor == 0:
             raise InvalidInput("nothing to undo", "type")
+        if self.timeline.undo_target() is None:  # refused steps and the preset's own are not undone (issue 9)
+            raise InvalidInput(NOTHING_TO_UNDO, "type")
         self._pause_everything()
         self.flush()
         undone = self.timeline.undo()
@@ -528,6 +531,7 @@ class Session:
                 cursor=self.timeline.cursor,
                 length=len(self.history),
                 branches=[BranchInfo(**b.summary()) for b in self.timeline.branches],
+                start=self.timeline.floor,
             ),
             viewers=len(self.subscribers),
             controllers=sum(1 for s in self.subscribers if s.controller),

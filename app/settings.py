@@ -95,6 +95,15 @@ class Settings:
     max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
     max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
     max_steps_per_request: int = field(default=100_000, metadata={"help": "steps one GET .../steps may return"})
+    max_log_events: int = field(default=20_000, metadata={
+        "help": "events one event-log request returns at most (the newest; the log says how many more there were)"})
+    max_log_replay_steps: int = field(default=500_000, metadata={
+        "help": "steps one event-log request may replay; a longer range is cut to its newest part, and says so"})
+    log_replay_budget: int = field(default=3_000_000, metadata={
+        "help": "steps a session may replay for event logs per minute; beyond it, requests are refused for a while"})
+    seed_file: str = field(default="", metadata={
+        "help": "the seed patch file ([v2,4/5] mm: Introduce Hinted pages, with its review thread), so the event "
+        "log's seed line references open it at their lines"})
     log_level: str = field(default="info", metadata={"help": "uvicorn log level"})
 
     def limits(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, MT_MASK, MT_SHIFT, ORDER_MASK, PG_HINTED, FreeList, Zone
+from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, MT_MASK, MT_SHIFT, ORDER_MASK, PG_HINTED, FreeList, Page, Zone
 
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine
@@ -59,7 +59,11 @@ def boundary_state(m: Machine) -> dict[str, Any]:
             if isinstance(target, FreeList):
                 entries[MIGRATETYPE_NAMES[mt]] = {"zone": target.zone.name, "pfn": None}
             else:
-                entries[MIGRATETYPE_NAMES[mt]] = {"zone": m.pgdat.page_zone(target).name, "pfn": target}
+                entries[MIGRATETYPE_NAMES[mt]] = entry = {"zone": m.pgdat.page_zone(target).name, "pfn": target}
+                page = m.pgdat.mem_map[target]  # beyond FORMATS.md: the block left this list (views mark, not derive)
+                if page.__class__ is not Page or page.prev is None or page.info & (ORDER_MASK | MT_MASK << MT_SHIFT) \
+                        != order | mt << MT_SHIFT:
+                    entry["stale"] = True
         out[str(order)] = entries
     return out
 

@@ -21,6 +21,7 @@ from typing import Any
 from .machine import Machine
 from .scenario import Scenario
 
+NOTHING_TO_UNDO = "nothing to undo: no step since the session's start changed anything"
 CHECKPOINT_EVERY = 200
 MAX_CHECKPOINTS = 48
 
@@ -56,6 +57,7 @@ class Timeline:
         self._spacing = self.checkpoint_every
         for step in self.scenario.steps:
             self.apply(step)
+        self.floor = self.cursor  # the session's start: undo never takes back the scenario's own steps
 
     # --- going forward ------------------------------------------------------------
 
@@ -78,6 +80,7 @@ class Timeline:
         """Grow the last step, an advance, by `ms` (advance(a); advance(b) == advance(a + b))."""
         last = self.history[-1]
         assert self.at_end and last["do"] == "advance"
+        self.machine.steps_applied = self.cursor - 1  # its events name the step it grows
         self.machine.apply_parsed({"do": "advance", "ms": ms})
         merged = {"do": "advance", "ms": last["ms"] + ms}
         self.history[-1] = merged
@@ -126,11 +129,24 @@ class Timeline:
         self.cursor = position
         return position - base
 
-    def undo(self) -> dict[str, Any]:
-        """Take back the step just before the cursor, and forget everything after it."""
-        if self.cursor == 0:
-            raise ValueError("nothing to undo")
+    def undo_target(self) -> int | None:
+        """The step undo would take back: the last one before the cursor, past the session's start, that was not
+        refused; None if there is none."""
         target = self.cursor - 1
+        while target >= self.floor and not self.results[target].get("ok", True):
+            target -= 1
+        return target if target >= self.floor else None
+
+    def undo(self) -> dict[str, Any]:
+        """Take back the last step before the cursor that changed something, and forget everything after it.
+
+        Refused steps changed nothing, so they are not undone one by one: they
+        go with the step before them.  The scenario's own steps (a preset's
+        setup) are never taken back.
+        """
+        target = self.undo_target()
+        if target is None:
+            raise ValueError(NOTHING_TO_UNDO)
         undone = self.history[target]
         self.travel(target)
         del self.history[target:]

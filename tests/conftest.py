@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import readable_reports
+
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared next to the checkout holds the seed, the specs and the golden files.
 SHARED = Path(os.environ.get("HINTING_LAB_SHARED", ROOT.parent / "shared"))
@@ -15,6 +17,9 @@ SHARED = Path(os.environ.get("HINTING_LAB_SHARED", ROOT.parent / "shared"))
 GOLDEN = SHARED / "spec" / "golden" if (SHARED / "spec" / "golden").is_dir() else ROOT / "tests" / "core" / "golden"
 SEED_FILE = SHARED / "seed" / "000_4d67359d60dc2608.txt"
 ARTIFACTS = ROOT / "test-artifacts"
+
+# Failure reports that Python 3.11.2 can print (tests/readable_reports.py says why).
+readable_reports.install()
 
 
 @pytest.fixture(scope="session")

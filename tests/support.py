@@ -159,3 +159,14 @@ class RedisServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         self.proc = None
+
+
+def ten_thousand_steps() -> dict[str, Any]:
+    """A long history (alloc and free, 5,000 times): time travel's test and its benchmark use it."""
+    steps: list[dict[str, Any]] = []
+    for i in range(5000):
+        steps.append({"do": "alloc", "zone": "Normal", "order": i % 3, "migratetype": "Movable", "as": f"a{i}"})
+        steps.append({"do": "free", "ref": f"a{i}"})
+    return {"format": "hinting-scenario/1", "title": "10,000 steps",
+            "machine": {"max_order": 6, "pageblock_order": 3, "zones": [{"name": "Normal", "pages": 256}]},
+            "hinting": {"min_order": 3, "hwm": 2, "capacity": 4, "delay_ms": 100}, "steps": steps}

@@ -2,9 +2,22 @@
 // `?`), and every refusal from the server is shown, in words, next to the
 // control that caused it.
 
+import { stepRequest } from "./panels/zonehead.js";
 import { $, $$, esc, num, setAttr, setProp, setText } from "./util.js";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 100];
+const ERROR_MS = 6000;
+
+/** A whole number >= 0 typed in `el`, or an error naming what is wrong. */
+export function wholeNumber(raw, what, max = Infinity) {
+  const v = String(raw ?? "").trim();
+  if (v === "") return { error: `give ${what}` };
+  if (!/^-?\d+$/.test(v)) return { error: `${what} must be a whole number, not ${JSON.stringify(v)}` };
+  const n = Number(v);
+  if (n < 0) return { error: `${what} cannot be negative (${n})` };
+  if (n > max) return { error: `${what} goes up to ${num(max)} here, not ${num(n)}` };
+  return { value: n };
+}
 const ALLOC_MTS = ["Unmovable", "Movable", "Reclaimable"];
 
 export const KEYS = [
@@ -55,6 +68,7 @@ export class Controls {
   /** Send a request; show a refusal next to `slot`.  Resolves to the result or null. */
   async send(body, slot) {
     const { ctx } = this;
+    this.clearErrors(slot); // an older refusal next to another control is no longer news
     if (ctx.ui.role !== "controller" && body.type !== "resync") {
       this.error(slot, { code: "read_only", message: "this page only watches the session (open it with its control token to act)" });
       return null;
@@ -83,7 +97,12 @@ export class Controls {
     el.dataset.code = err.code ?? "";
     el.hidden = false;
     clearTimeout(this.errTimers.get(slot));
-    this.errTimers.set(slot, setTimeout(() => { el.hidden = true; }, 12000));
+    this.errTimers.set(slot, setTimeout(() => { el.hidden = true; }, ERROR_MS));
+  }
+
+  /** Hide every shown refusal but the one of `keep`. */
+  clearErrors(keep) {
+    for (const el of $$('[data-testid="error"]:not([hidden])')) if (el.dataset.for !== keep) el.hidden = true;
   }
 
   clearError(slot) {
@@ -112,7 +131,9 @@ export class Controls {
 
   setStepping(on) { return this.doStep({ do: "stepping", on }, "stepping"); }
 
-  step() { return this.doStep({ do: "step" }, "step"); }
+  /** Step: run the work to its next stopping point.  Pending work waits for its due time: the clock goes there first
+   *  (an advance), so the work runs at the time it was due, as it would have on its own. */
+  step() { return this.doStep(stepRequest(this.ctx.store), "step"); }
 
   hinting(on) { return this.doStep({ do: on ? "hinting_start" : "hinting_stop" }, "hinting"); }
 
@@ -124,7 +145,9 @@ export class Controls {
   }
 
   free(pfn, order, slot = "free") {
-    const step = { do: "free", pfn };
+    const ok = wholeNumber(pfn, "the pfn");
+    if (ok.error) { this.error(slot === "map" ? "free" : slot, { message: ok.error }); return null; }
+    const step = { do: "free", pfn: ok.value };
     if (order !== undefined && order !== null && !Number.isNaN(order)) step.order = order;
     return this.doStep(step, slot === "map" ? "free" : slot);
   }
@@ -132,17 +155,19 @@ export class Controls {
   advance(msv) { return this.doStep({ do: "advance", ms: msv }, "advance"); }
 
   movePageblock() {
-    const pfn = $("#move-pfn").value;
-    if (pfn === "") { this.error("move", { message: "give a pfn inside the pageblock to move" }); $("#move-pfn").focus(); return null; }
-    return this.doStep({ do: "move_pageblock", pfn: +pfn, migratetype: $("#move-migratetype").value }, "move");
+    const ok = wholeNumber($("#move-pfn").value, "a pfn inside the pageblock to move");
+    if (ok.error) { this.error("move", { message: ok.error }); $("#move-pfn").focus(); return null; }
+    return this.doStep({ do: "move_pageblock", pfn: ok.value, migratetype: $("#move-migratetype").value }, "move");
   }
 
   workload() {
     const wl = this.ctx.session?.workload;
     if (wl?.running) return this.send({ type: "workload", action: "stop" }, "workload");
-    const rate = +$("#workload-rate").value || 1000;
-    const live = +$("#workload-live").value || 200;
-    return this.send({ type: "workload", action: "start", rate, live_target: live, seed: 1 }, "workload");
+    const rate = Number($("#workload-rate").value);
+    if (!(rate > 0)) { this.error("workload", { message: `the rate must be more than 0 steps a second, not ${$("#workload-rate").value || "nothing"}` }); return null; }
+    const live = wholeNumber($("#workload-live").value, "the live blocks");
+    if (live.error || live.value < 1) { this.error("workload", { message: live.error ?? "keep at least 1 block live" }); return null; }
+    return this.send({ type: "workload", action: "start", rate, live_target: live.value, seed: 1 }, "workload");
   }
 
   reset() {
@@ -167,7 +192,8 @@ export class Controls {
       if (b && b.kind === "allocated" && b.pfn === sel.pfn) return this.free(b.pfn, b.order);
     }
     const v = $("#free-pfn").value;
-    if (v !== "") return this.free(+v, undefined);
+    if (v !== "") return this.free(v, undefined);
+    this.error("free", { message: "select an allocated block (click it), or type its pfn" });
     $("#free-pfn").focus();
     return null;
   }
@@ -207,6 +233,13 @@ export class Controls {
     });
     on("#alloc-zone", "change", () => this.fillOrders());
     document.addEventListener("keydown", (e) => this._key(e));
+    // A choice made in a dropdown with the mouse leaves the focus there, and with it every key: give it back
+    // (arrow keys on a focused dropdown still walk its options).
+    document.addEventListener("keydown", (e) => { if (e.target instanceof HTMLSelectElement) e.target.dataset.keyAt = String(performance.now()); }, true);
+    document.addEventListener("change", (e) => {
+      const t = e.target;
+      if (t instanceof HTMLSelectElement && performance.now() - +(t.dataset.keyAt ?? 0) > 600) t.blur();
+    });
     for (const el of $$('[data-testid="error"]')) el.addEventListener("click", () => { el.hidden = true; });
   }
 
@@ -294,9 +327,11 @@ export class Controls {
     setAttr($("#hinting-start"), "aria-pressed", enabled);
     setAttr($("#hinting-stop"), "aria-pressed", !enabled);
     const work = store.hinting?.work ?? {};
+    const req = stepRequest(store);
     setProp($("#step"), "title", work.phase === "react" ? "Step: react (the host drops the batch) (S)"
       : work.phase === "drain" ? "Step: drain (the batch comes back Hinted) (S)"
-        : work.pending ? "Step: start the pending work now (S)" : "Step: nothing is pending (S)");
+        : req.do === "advance" ? `Step: advance the clock ${req.ms} ms to the due time and run the work there (S)`
+          : work.pending ? "Step: run the pending work now (S)" : "Step: nothing is pending (S)");
     const wl = s?.workload;
     const wb = $("#workload-toggle");
     setText(wb, wl?.running ? `stop (${num(wl.rate)}/s)` : "start");

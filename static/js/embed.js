@@ -1,6 +1,8 @@
 // Embed mode (?embed=1): minimal chrome for an iframe in a slide deck, with an
 // optional autoplay of a step range: ?embed=1&autoplay=1&from=3&to=20&speed=2
-// (positions on the timeline, steps per second; loop=0 plays once).
+// (steps per second; loop=0 plays once).  With a tour, from and to count the
+// tour's own steps (its setup is applied before step 0); otherwise they are
+// positions on the timeline.
 
 import { $, num, setText } from "./util.js";
 
@@ -21,12 +23,14 @@ export function parseEmbed(search) {
   };
 }
 
-/** The range to play: explicit, else a tour's narrated steps, else the whole history. */
+/** The timeline positions to play: a tour's steps from..to (its setup first), else the history's positions. */
 export function playRange(opts, length, tour) {
-  const end = tour ? tour.setup + tour.steps : length;
-  const from = Math.min(opts.from ?? (tour ? tour.setup : 0), end);
-  const to = Math.max(from, Math.min(opts.to ?? end, end));
-  return { from, to };
+  if (tour) {
+    const from = tour.setup + Math.min(opts.from ?? 0, tour.steps);
+    return { from, to: Math.max(from, tour.setup + Math.min(opts.to ?? tour.steps, tour.steps)) };
+  }
+  const from = Math.min(opts.from ?? 0, length);
+  return { from, to: Math.max(from, Math.min(opts.to ?? length, length)) };
 }
 
 export class Autoplay {
@@ -43,7 +47,22 @@ export class Autoplay {
     this.range = playRange(this.opts, ctx.timeline.length, ctx.tour.span());
     this.playing = true;
     this.render();
-    ctx.timelineView.travel(this.range.from).then(() => this._schedule(1000 / this.opts.speed));
+    this.goTo(this.range.from).then(() => this._schedule(1000 / this.opts.speed));
+  }
+
+  /**
+   * Go to position `pos`: travel along the history, and past its end play the tour's steps (a tour session
+   * starts with only its setup in the history, so "from 3" means playing three steps first).
+   */
+  async goTo(pos) {
+    const { ctx } = this;
+    if (pos <= ctx.timeline.length) { await ctx.timelineView.travel(pos); return; }
+    if (ctx.timeline.cursor < ctx.timeline.length) await ctx.timelineView.travel(ctx.timeline.length);
+    for (let guard = 0; ctx.timeline.cursor < pos && ctx.tour.active() && guard < 500; guard++) {
+      const at = ctx.timeline.cursor;
+      if (!(await ctx.tour.next())) return;
+      for (let i = 0; i < 200 && ctx.timeline.cursor === at; i++) await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   toggle() {
@@ -54,7 +73,7 @@ export class Autoplay {
     if (!this.playing) return null;
     // Played to the end: play again from the range's start.
     if (this.ctx.timeline.cursor >= this.range.to) {
-      return this.ctx.timelineView.travel(this.range.from).then(() => this._schedule(1000 / this.opts.speed));
+      return this.goTo(this.range.from).then(() => this._schedule(1000 / this.opts.speed));
     }
     this._schedule(0);
     return null;
@@ -71,7 +90,7 @@ export class Autoplay {
     const { from, to } = this.range;
     if (cursor < from || cursor >= to) {
       if (cursor >= to && !this.opts.loop) { this.playing = false; this.render(); return; }
-      await ctx.timelineView.travel(from);
+      await this.goTo(from);
       this._schedule(cursor >= to ? 1000 / this.opts.speed : 0);
       return;
     }
@@ -90,10 +109,13 @@ export class Autoplay {
   }
 }
 
-/** The embed caption: title and position. */
+/** The embed caption: title and position (a tour's own step and count, which do not change as it plays). */
 export function renderEmbedBar(ctx) {
   const s = ctx.session;
   setText($("#embed-title"), s?.title || s?.preset || "Hinting Lab");
-  setText($("#embed-step"), `step ${num(ctx.timeline.cursor)} / ${num(ctx.timeline.length)}`);
+  const span = ctx.tour.span();
+  const pos = span ? Math.max(0, Math.min(span.steps, ctx.timeline.cursor - span.setup)) : 0;
+  setText($("#embed-step"), span ? `tour step ${num(pos)} / ${num(span.steps)}`
+    : `step ${num(ctx.timeline.cursor)} / ${num(ctx.timeline.length)}`);
   $("#embed-open").href = `/s/${ctx.sessionId}`;
 }

@@ -1,23 +1,24 @@
 // Wiring: the session, the connection, the store, the views, one render per
-// animation frame.
-//
-// Messages only update the store and fold what changed into a dirty record;
-// the views read the store once per frame, so a burst of deltas costs one
-// redraw, and each view redraws only what the dirty record names.
+// animation frame (frame.js); the page's copy of the session is kept by
+// sync.js, what views and keys ask for by actions.js.  A session lost to a
+// server restart is recreated here from its history.
 
+import { makeActions } from "./actions.js";
 import { Connection } from "./connection.js";
 import { Controls } from "./controls.js";
 import { Autoplay, parseEmbed, renderEmbedBar } from "./embed.js";
+import { Frames } from "./frame.js";
 import { checkPayload, codeFromHash, decodePayload } from "./permalink.js";
-import { Present } from "./present.js";
+import { Present, askToken } from "./present.js";
 import { History, createSession, restoreSession, sessionIdFromPath, showSessionUrl, storeToken, storedToken } from "./session.js";
-import { Share } from "./share.js";
-import { Store, StoreError, mergeDirty, newDirty } from "./store.js";
+import { Store } from "./store.js";
+import { Sync } from "./sync.js";
 import { TimelineView } from "./timeline.js";
 import { Tour } from "./tour.js";
 import { $, esc } from "./util.js";
 import { BatchView } from "./views/batch.js";
 import { EventsView } from "./views/events.js";
+import { ExplainView } from "./views/explain.js";
 import { FreeAreaView } from "./views/freearea.js";
 import { HostView } from "./views/host.js";
 import { InspectorView } from "./views/inspector.js";
@@ -39,100 +40,26 @@ const ui = {
 };
 const embedOpts = parseEmbed(location.search);
 if (embedOpts.embed) root.dataset.embed = "1";
+const presenterWindow = new URLSearchParams(location.search).get("presenter") === "1";
+// A narrow screen is a phone in the audience: one column (app.css), rows folded (views/freearea.js).
+const phone = matchMedia("(max-width: 600px)");
+const setPhone = () => { if (phone.matches) root.dataset.phone = "1"; else delete root.dataset.phone; };
+setPhone();
 const store = new Store();
 const hist = new History();
-let pending = newDirty();
-let extra = {};
-let raf = 0;
-let firstRendered = false;
-let machineSig = "";
 // Where the time goes, per view (read by bench/dashboard_bench.py).
 const stats = { frames: 0, deltas: 0, snapshots: 0, resyncs: 0, applyMs: 0, views: {} };
 
 const ctx = {
   store, ui, hist, session: null, sessionId: null, conn: null,
-  timeline: { cursor: 0, length: 0, branches: [] }, // where the session is in its history
+  timeline: { cursor: 0, length: 0, branches: [], start: 0 }, // where the session is in its history
   opening: null, // {step, view} of a permalink, applied once the page controls its session
-  invalidate(flags = {}) {
-    for (const [k, v] of Object.entries(flags)) extra[k] = extra[k] || v;
-    schedule();
-  },
   toast,
+  maybeOpen,
 };
-
-// --- actions (what views and keys can ask for) ---------------------------------------
-
-function setHighlight(pfns = [], lists = []) {
-  ui.highlight = { pfns: new Set(pfns.filter((p) => p !== null && p !== undefined)), lists: new Set(lists) };
-  ctx.invalidate({ selection: true });
-}
-
-ctx.actions = {
-  setZone(name) {
-    if (!store.zone(name) || ui.zone === name) return;
-    ui.zone = name;
-    ctx.invalidate({ zoneChanged: true });
-  },
-  nextZone() {
-    const i = store.zones.findIndex((z) => z.name === ui.zone);
-    ctx.actions.setZone(store.zones[(i + 1) % store.zones.length].name);
-  },
-  selectBlock(pfn) {
-    const b = store.blockAt(pfn);
-    ui.selection = { type: "block", pfn: b ? b.pfn : pfn };
-    if (b && b.zone !== ui.zone) ctx.actions.setZone(b.zone);
-    setHighlight([b ? b.pfn : pfn], b?.key ? [`${b.zone}|${b.key}`] : []);
-  },
-  selectList(zone, order, mt) {
-    ui.selection = { type: "list", zone, order, mt };
-    setHighlight([], [`${zone}|${order}/${mt}`]);
-  },
-  selectEvent(ev) {
-    ui.selection = { type: "event", ev };
-    if (ev.zone && ev.zone !== ui.zone && store.zone(ev.zone)) ctx.actions.setZone(ev.zone);
-    const lists = (ev.lists ?? []).map(([z, o, mt]) => `${z}|${o}/${mt}`);
-    if (ev.boundary) lists.push(`${ev.boundary.zone}|${ev.boundary.order}/${ev.boundary.migratetype}`);
-    setHighlight(ev.blocks ?? [], lists);
-  },
-  selectAnomaly(i) {
-    const a = (store.anomalies ?? [])[i];
-    if (!a) return;
-    ui.selection = { type: "event", ev: { ...a, text: a.message, fn: a.seed_fn, anomaly: a.kind, t_ms: store.now_ms,
-      blocks: a.pfn !== null ? [a.pfn] : [], lists: a.order !== null ? [[a.zone, a.order, a.migratetype]] : [] } };
-    if (a.zone && a.zone !== ui.zone) ctx.actions.setZone(a.zone);
-    setHighlight(a.pfn !== null ? [a.pfn] : [], a.order !== null ? [`${a.zone}|${a.order}/${a.migratetype}`] : []);
-  },
-  showAnomalies() {
-    ctx.actions.clearSelection();
-    events.setFilter("anom");
-  },
-  clearSelection() {
-    ui.selection = null;
-    setHighlight();
-  },
-  free(pfn, order, slot) { return controls.free(pfn, order, slot); },
-  nextEventFilter() { events.nextFilter(); },
-  zoomOut() { memmap.zoomTo(null); },
-  prefillMove(pfn) {
-    $("#move-pfn").value = String(pfn);
-    $("#move-migratetype").focus();
-  },
-  toggleTheme() {
-    root.dataset.theme = root.dataset.theme === "dark" ? "light" : "dark";
-    try { localStorage.setItem("hl.theme", root.dataset.theme); } catch { /* ignore */ }
-    memmap.themeChanged();
-    ctx.invalidate({ themeChanged: true, layout: true });
-  },
-  toggleProjector() {
-    ui.projector = !ui.projector;
-    root.dataset.mode = ui.projector ? "projector" : "normal";
-    try { localStorage.setItem("hl.mode", root.dataset.mode); } catch { /* ignore */ }
-    memmap.themeChanged();
-    zoneView.build();
-    events.rebuild = true;
-    ctx.invalidate({ modeChanged: true, themeChanged: true, layout: true, full: true });
-  },
-};
+const frames = new Frames(ctx, stats);
+ctx.invalidate = (flags) => frames.invalidate(flags);
+ctx.actions = makeActions(ctx);
 
 // --- views -------------------------------------------------------------------------------
 
@@ -142,74 +69,28 @@ const batch = new BatchView(ctx);
 const memmap = new MemMapView(ctx);
 const host = new HostView(ctx);
 const events = new EventsView(ctx);
+const explain = new ExplainView(ctx);
 const inspector = new InspectorView(ctx);
 const controls = new Controls(ctx);
 const tour = new Tour(ctx);
 const timelineView = new TimelineView(ctx);
 const present = new Present(ctx);
-const share = new Share(ctx);
+// Sharing and exporting (the X dialog, C) and the Tours menu load on first use: the page stays light.
+const lazy = (load) => { let p = null; return () => (p ??= load()); };
+const shareNow = lazy(() => import("./share.js").then((m) => new m.Share(ctx)));
+const share = { copyLink: async () => (await shareNow()).copyLink(), open: async () => (await shareNow()).open() };
+$("#copy-link").addEventListener("click", () => share.copyLink());
+$("#export-open").addEventListener("click", () => share.open());
+const toursNow = lazy(() => import("./toursmenu.js").then((m) => new m.ToursMenu(ctx)));
+$("#tours-open").addEventListener("click", async () => (await toursNow()).toggle());
 const autoplay = embedOpts.autoplay ? new Autoplay(ctx, embedOpts) : null;
-Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, share, autoplay });
+Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, share, autoplay, zoneView, freeArea, host });
+ctx.views = { zone: zoneView, freeArea, batch, memmap, host, events, explain, inspector };
+ctx.afterFrame = () => { if (embedOpts.embed) renderEmbedBar(ctx); };
+const sync = new Sync(ctx, frames, stats);
+phone.addEventListener("change", () => { setPhone(); ctx.invalidate({ modeChanged: true, layout: true, full: true }); });
 $("#reset-preset").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
 $("#workload-live").addEventListener("input", (e) => { e.target.dataset.touched = "1"; });
-
-function schedule() {
-  if (!raf) raf = requestAnimationFrame(frame);
-}
-
-// While busy (a workload, a fast clock), the DOM is redrawn at most every
-// BUSY_GAP_MS: the eye cannot follow more, and each redraw costs a style and
-// layout pass.  What the user does (select, switch zone, change mode) is never
-// held back.
-const BUSY_GAP_MS = 70;
-const URGENT = ["full", "selection", "zoneChanged", "modeChanged", "themeChanged", "layout", "role", "tour"];
-let lastRender = 0;
-let holdTimer = 0;
-
-function frame(now) {
-  raf = 0;
-  if (ui.busy && now - lastRender < BUSY_GAP_MS && !pending.full && !URGENT.some((k) => extra[k])) {
-    if (!holdTimer) holdTimer = setTimeout(() => { holdTimer = 0; schedule(); }, BUSY_GAP_MS - (now - lastRender));
-    return;
-  }
-  lastRender = now;
-  const d = pending;
-  pending = newDirty();
-  Object.assign(d, extra, { full: d.full || extra.full });
-  extra = {};
-  if (!store.loaded) return;
-  const stateChanged = d.full || d.now || d.hinting || d.zones.size || d.host || d.anomalies || d.zoneChanged ||
-    d.modeChanged || d.selection || d.layout || d.session || d.events || d.role || d.timeline || d.tour;
-  const timed = (name, fn) => {
-    const t0 = performance.now();
-    fn();
-    const dt = performance.now() - t0;
-    const s = stats.views[name] ?? (stats.views[name] = { ms: 0, max: 0, n: 0 });
-    s.ms += dt; s.n++; if (dt > s.max) s.max = dt;
-  };
-  stats.frames++;
-  if (stateChanged) {
-    timed("zone", () => zoneView.render(d));
-    timed("freearea", () => freeArea.render(d));
-    timed("batch", () => batch.render(d));
-  }
-  timed("memmap", () => memmap.render(d));
-  if (stateChanged) {
-    timed("host", () => host.render(d));
-    timed("events", () => events.render(d));
-    timed("inspector", () => inspector.render(d));
-    timed("controls", () => controls.update());
-    timed("timeline", () => timelineView.render());
-    timed("tour", () => tour.render());
-    if (d.session || d.role || d.full) present.render();
-    if (embedOpts.embed) renderEmbedBar(ctx);
-  } else if (d.themeChanged) timelineView.draw();
-  if (!firstRendered) {
-    firstRendered = true;
-    performance.mark("hl:first-render");
-    root.dataset.ready = "true";
-  }
-}
 
 // --- connection ------------------------------------------------------------------------
 
@@ -219,130 +100,13 @@ function setStatus(s, info) {
   const box = el.parentElement;
   box.dataset.status = s;
   el.textContent = s === "live" ? "live" : s === "offline"
-    ? `offline · retry in ${Math.ceil((info?.retryInMs ?? 0) / 1000)} s` : s === "gone" ? "session gone" : "connecting…";
+    ? `offline · retry in ${Math.ceil((info?.retryInMs ?? 0) / 1000)} s` : s === "gone" ? "session gone"
+      : s === "none" ? "no session" : "connecting…";
   if (s === "live") { banner(null); setTimeout(maybeOpen, 0); }
   else if (s === "offline" && store.loaded) {
     banner("The connection to the server is lost. The page reconnects by itself and resynchronises; what you see is the last state received.");
   }
   ctx.invalidate({ session: true });
-}
-
-function onSnapshot(msg) {
-  const sig = JSON.stringify([msg.state.config, msg.state.zones.map((z) => [z.name, z.start_pfn, z.pages])]);
-  const d = store.load(msg.state);
-  stats.snapshots++;
-  const before = ctx.timeline;
-  const first = !ctx.session;
-  const tl = msg.session.timeline ?? { cursor: msg.session.history_length, length: msg.session.history_length, branches: [] };
-  const moved = !first && (tl.cursor !== before.cursor || tl.length !== before.length ||
-    JSON.stringify(tl.branches) !== JSON.stringify(before.branches));
-  ctx.timeline = { cursor: tl.cursor, length: tl.length, branches: tl.branches ?? [] };
-  ctx.session = msg.session;
-  $("#session-title").textContent = msg.session.title || msg.session.preset || msg.session.id;
-  document.title = `Hinting Lab · ${msg.session.title || msg.session.id}`;
-  if (sig !== machineSig) {
-    machineSig = sig;
-    if (!ui.zone || !store.zone(ui.zone)) ui.zone = store.zones.at(-1).name;
-    ui.selection = null;
-    ui.highlight = { pfns: new Set(), lists: new Set() };
-    ui.expanded.clear();
-    ui.dropped.clear();
-    zoneView.build();
-    freeArea.build();
-    controls.build();
-    host.reset();
-    events.clear();
-    if (msg.recent_events?.length && tl.cursor === tl.length) events.push(msg.recent_events, 0);
-  } else if (moved) {
-    // Time travel, undo, a branch or a reset rebuilt the machine: the log's later events no longer happened.
-    events.clear();
-    events.note(`at step ${tl.cursor} of ${tl.length}: the log starts again here`);
-  } else if (first && msg.recent_events?.length && tl.cursor === tl.length) {
-    events.push(msg.recent_events, 0);
-  }
-  // Only a controller can recreate its session after a restart: only it keeps the history.
-  // A move along the same history (travel) keeps the copy it has.
-  const sameHistory = hist.known && sig === machineSig && tl.length === before.length && hist.steps.length === tl.length &&
-    JSON.stringify(tl.branches) === JSON.stringify(before.branches) && !first;
-  if (storedToken(msg.session.id) && !sameHistory) hist.fetchFor(msg.session.id, msg.session.history_length);
-  sessionChanged();
-  pending = mergeDirty(newDirty(true), d);
-  extra.timeline = true;
-  schedule();
-  maybeOpen();
-}
-
-/** The session info changed: its tour, the presenter's view. */
-function sessionChanged() {
-  const s = ctx.session;
-  if (s?.preset) ui.linkTour = null;
-  tour.sync(s?.preset || ui.linkTour || null);
-  present.applySession();
-}
-
-// Deltas per second: above a few a second the page is "busy" (a workload or a
-// fast clock) and per-block animations give way to the map's flashes.
-const rate = { t: performance.now(), n: 0 };
-function countDelta() {
-  rate.n++;
-  const now = performance.now();
-  if (now - rate.t >= 1000) {
-    const busy = (rate.n * 1000) / (now - rate.t) > 12;
-    if (busy !== ui.busy) { ui.busy = busy; root.dataset.busy = String(busy); }
-    rate.t = now;
-    rate.n = 0;
-  }
-}
-
-function onDelta(msg) {
-  countDelta();
-  const oldWork = store.hinting?.work;
-  let d;
-  const t0 = performance.now();
-  try {
-    d = store.apply(msg.changes);
-    stats.deltas++;
-    stats.applyMs += performance.now() - t0;
-  } catch (err) {
-    if (err instanceof StoreError) { stats.resyncs++; ctx.conn.resync(); return; }
-    throw err;
-  }
-  trackDropped(oldWork, d);
-  // Stepping through a cycle: show the zone being cycled.
-  const work = store.hinting?.work;
-  if (work?.zone && work.zone !== oldWork?.zone && store.config.hinting.stepping) ctx.actions.setZone(work.zone);
-  mergeDirty(pending, d);
-  if (msg.events?.length || msg.events_omitted) {
-    events.push(msg.events ?? [], msg.events_omitted ?? 0);
-    extra.events = true;
-  }
-  hist.record(msg.steps, msg.history_length); // fetches what running deltas left out
-  const tl = msg.session?.timeline;
-  const was = ctx.timeline;
-  ctx.timeline = { cursor: msg.cursor ?? tl?.cursor ?? was.cursor, length: msg.history_length ?? tl?.length ?? was.length,
-    branches: tl ? tl.branches : was.branches };
-  if (ctx.timeline.cursor !== was.cursor || ctx.timeline.length !== was.length || tl) extra.timeline = true;
-  if (msg.session) {
-    ctx.session = msg.session;
-    extra.session = true;
-    sessionChanged();
-  }
-  schedule();
-}
-
-/** Blocks freed into the cycling zone while the work is stopped (the lock is dropped) get an underline. */
-function trackDropped(oldWork, d) {
-  const work = store.hinting?.work;
-  if (!work) return;
-  if (work.phase === "idle") {
-    if (ui.dropped.size) { ui.dropped.clear(); extra.layout = true; }
-    return;
-  }
-  if (!oldWork || oldWork.phase !== work.phase || oldWork.zone !== work.zone) return;
-  const zd = d.zones.get(work.zone);
-  const z = store.zone(work.zone);
-  if (!zd || !z) return;
-  for (const pfns of zd.inserted.values()) for (const p of pfns) if (!z.hinted.has(p)) ui.dropped.add(p);
 }
 
 function connect(id) {
@@ -355,16 +119,18 @@ function connect(id) {
     url: `${proto}//${location.host}/ws/${encodeURIComponent(id)}`,
     token,
     onStatus: setStatus,
-    onSnapshot,
-    onDelta,
+    onSnapshot: (msg) => sync.onSnapshot(msg),
+    onDelta: (msg) => sync.onDelta(msg),
     onAudience,
     onRole(role, owner, hello) {
       const was = ui.role;
       ui.role = role;
       ui.owner = !!owner;
+      root.dataset.role = role;
       // Control handed over or taken back by the presenter (not our own auth).
       if (!hello && was !== role && !owner) {
-        toast(role === "controller" ? "The presenter gave you control: act, travel, play the tour." : "The presenter took control back.");
+        toast(role === "controller" ? "The presenter shares control with you: act, travel, play the tour (they can too)."
+          : "The presenter took control back.");
       }
       ctx.invalidate({ role: true, session: true });
       maybeOpen();
@@ -391,8 +157,7 @@ function sessionGone(id, wasController) {
 function onAudience(msg) {
   if (!ctx.session) return;
   ctx.session = { ...ctx.session, audience: msg.audience, viewers: msg.viewers, controllers: msg.controllers };
-  extra.session = true;
-  schedule();
+  frames.invalidate({ session: true });
 }
 
 // --- chrome ----------------------------------------------------------------------------
@@ -467,8 +232,7 @@ async function boot() {
   try {
     payload = await linkPayload();
   } catch (err) {
-    banner(`This link cannot be opened: ${esc(err.message)}. <button class="btn small" id="new-session">Start a new session</button>`, true);
-    $("#new-session")?.addEventListener("click", () => { location.href = "/"; });
+    fail(`This link cannot be opened: ${esc(err.message)}.`);
     return;
   }
   if (payload) {
@@ -479,7 +243,8 @@ async function boot() {
       ctx.opening = { step: payload.step, view: payload.view };
       showSessionUrl(id);
     } catch (err) {
-      banner(`The link's scenario was refused: ${esc(err.field ? `${err.field}: ` : "")}${esc(err.message)}`, true);
+      if (err.code === "offline") fail("The server cannot be reached to open this link: is it running? Reload to try again.");
+      else fail(`The link's scenario was refused: ${esc(err.field ? `${err.field}: ` : "")}${esc(err.message)}`);
       return;
     }
   }
@@ -496,13 +261,29 @@ async function boot() {
         storeToken(id, s.control_token);
         showSessionUrl(id);
       } catch (err) {
+        // The server answered "no": say why, and do not pretend to retry.
+        if (err.code !== "offline") {
+          fail(`Could not start a session: ${esc(err.field ? `${err.field}: ` : "")}${esc(err.message)}.` +
+            (err.field === "preset" ? " <a href=\"/\">Start the default preset</a>, or choose a tour from its Tours menu." : ""));
+          return;
+        }
         setStatus("offline", { retryInMs: 1000 * Math.min(5, attempt + 1) });
-        if (err.code !== "offline") { banner(`Could not start a session: ${esc(err.message)}`, true); return; }
         await new Promise((r) => setTimeout(r, 1000 * Math.min(5, attempt + 1)));
       }
     }
   }
+  // A speaker-notes window opened by hand: the session's page in this browser lends it the control token.
+  if (presenterWindow && !storedToken(id) && !(await askToken(id))) {
+    toast("These notes only watch: open them from the Present dialog (Q) of the presenting page to drive the talk from here.");
+  }
   connect(id);
+}
+
+/** Nothing to connect to: say why, once, with a way on. */
+function fail(html) {
+  setStatus("none");
+  banner(`${html} <button class="btn small" id="new-session">Start a new session</button>`, true);
+  $("#new-session")?.addEventListener("click", () => { location.href = "/"; });
 }
 
 // A handle for tests, benchmarks and the curious (read-only by convention).

@@ -8,6 +8,7 @@
 // message tells each connection what it may do now.  ?presenter=1 opens the
 // speaker-notes window.
 
+import { storeToken, storedToken } from "./session.js";
 import { $, esc, num, setHTML, setProp, setText } from "./util.js";
 
 const VIEW_EVERY_MS = 250;
@@ -33,6 +34,26 @@ export function shouldApply(view, { following, me, last }) {
 
 // A raised hand, drawn (emoji fonts are not everywhere).
 export const HAND = `<svg class="ico hand" viewBox="0 0 16 16" aria-hidden="true"><path d="M5 8.5V3.6a1 1 0 012 0V7.5M7 7.5V2.4a1 1 0 012 0v5.1M9 7.5V3.2a1 1 0 012 0v5M11 8.5V5.6a1 1 0 012 0v4.6a4.8 4.8 0 01-4.8 4.8h-.6a4.6 4.6 0 01-4-2.4L2.2 9.5a1 1 0 011.6-1.1L5 10" stroke="currentColor" stroke-width="1.4" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+
+const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/;
+const TOKENS = "hl-control-tokens";
+
+/**
+ * A window opened by hand on ?presenter=1 (a new tab has no copy of the page's session storage) asks the
+ * session's page in this browser for its control token; resolves true once it has one.
+ */
+export function askToken(id, waitMs = 900) {
+  if (storedToken(id) || typeof BroadcastChannel === "undefined") return Promise.resolve(!!storedToken(id));
+  const ch = new BroadcastChannel(TOKENS);
+  return new Promise((resolve) => {
+    const done = (ok) => { clearTimeout(t); ch.close(); resolve(ok); };
+    const t = setTimeout(() => done(false), waitMs);
+    ch.onmessage = (e) => {
+      if (e.data?.id === id && typeof e.data.token === "string") { storeToken(id, e.data.token); done(true); }
+    };
+    ch.postMessage({ ask: id });
+  });
+}
 
 const fmtClock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
 
@@ -64,6 +85,16 @@ export class Present {
       if (b) this.control(b.dataset.grant ? "grant" : "revoke", b.dataset.grant || b.dataset.revoke);
     });
     setInterval(() => this.tick(), VIEW_EVERY_MS);
+    // Hand this session's token to its presenter window when that was opened by hand (same browser only).
+    if (typeof BroadcastChannel !== "undefined") {
+      this.tokens = new BroadcastChannel(TOKENS);
+      this.tokens.onmessage = (e) => {
+        const id = e.data?.ask;
+        const token = id && id === ctx.sessionId ? storedToken(id) : null;
+        if (token) this.tokens.postMessage({ id, token });
+      };
+    }
+    $("#present-lan").addEventListener("change", (e) => { if (e.target.name === "lan") this.showLink(e.target.value); });
     if (this.presenterWindow) setInterval(() => this.renderNotes(), 1000);
   }
 
@@ -147,11 +178,43 @@ export class Present {
   }
 
   url() {
-    return `${location.origin}/s/${this.ctx.sessionId}`;
+    return `${this.origin ?? location.origin}/s/${this.ctx.sessionId}`;
+  }
+
+  /**
+   * A page opened on 127.0.0.1 would give phones a link they cannot open: offer this machine's LAN
+   * addresses instead (GET /api/server), or say why there are none.
+   */
+  async lanChoices() {
+    const el = $("#present-lan");
+    if (!LOOPBACK.test(location.hostname)) { el.hidden = true; return null; }
+    let info;
+    try { info = await (await fetch("/api/server")).json(); } catch { info = null; }
+    el.hidden = false;
+    if (!info) { setHTML(el, `<p class="warn">This page is open on ${esc(location.host)}, which no phone can reach, and the server did not say its network addresses.</p>`); return null; }
+    if (!info.lan_urls.length) {
+      setHTML(el, `<p class="warn" data-testid="present-lan-none">This page is open on <b>${esc(location.host)}</b>: a phone would open ` +
+        `<i>itself</i>, not this machine. No network link instead: ${esc(info.why_none)}.</p>`);
+      return null;
+    }
+    setHTML(el, `<div class="k">for phones on this network</div>` + info.lan_urls.map((u, i) =>
+      `<label class="inl"><input type="radio" name="lan" value="${esc(u)}"${i ? "" : " checked"} data-testid="present-lan-url"> ` +
+      `<span class="mono">${esc(u)}</span></label>`).join("") +
+      `<p class="hint">The page is open on ${esc(location.host)}; phones use this machine's network address. The server listens on it.</p>`);
+    return info.lan_urls[0];
   }
 
   async open() {
     $("#present-dialog").hidden = false;
+    this.render();
+    $("#present-copy").focus();
+    this.origin = (await this.lanChoices()) ?? location.origin;
+    await this.showLink(this.origin);
+  }
+
+  /** Show the audience link (and its QR code) on `origin`. */
+  async showLink(origin) {
+    this.origin = origin;
     const url = this.url();
     setText($("#present-url"), url);
     const box = $("#present-qr");
@@ -164,8 +227,6 @@ export class Present {
         box.textContent = `No QR code: ${err.message}`;
       }
     }
-    this.render();
-    $("#present-copy").focus();
   }
 
   close() {
@@ -210,11 +271,12 @@ export class Present {
       for (const m of hands) if (!this.hands.has(m.id)) toast(`${m.name || `guest ${m.id}`} raised a hand (Q shows the audience)`);
     }
     this.hands = new Set(hands.map((m) => m.id));
-    const badge = $("#present-hands");
-    setProp(badge, "hidden", !hands.length);
-    setHTML(badge, `${HAND}${hands.length}`);
-    badge.dataset.count = String(hands.length);
-    badge.title = `${hands.length} raised hand${hands.length === 1 ? "" : "s"}`;
+    for (const badge of [$("#present-hands"), $("#proj-hands")]) { // the second one shows in projector mode
+      setProp(badge, "hidden", !hands.length || !owner);
+      setHTML(badge, `${HAND}${hands.length}`);
+      badge.dataset.count = String(hands.length);
+      badge.title = `${hands.length} raised hand${hands.length === 1 ? "" : "s"} (Q shows who)`;
+    }
     setText($("#present-count"), `${num(Math.max(0, (session.viewers ?? 1) - 1))} watching`);
     if (!$("#present-dialog").hidden) {
       const rows = audience.map((m) => {
@@ -222,7 +284,7 @@ export class Present {
         const who = you ? `you${m.owner ? ", the presenter" : ""}` : m.owner ? "the presenter (another window)" : esc(m.name || `guest ${m.id}`);
         const btn = !owner || m.owner ? "" : m.role === "controller"
           ? `<button class="btn small" data-revoke="${esc(m.id)}" data-testid="revoke">Take back</button>`
-          : `<button class="btn small${m.hand ? " primary" : ""}" data-grant="${esc(m.id)}" data-testid="grant">Give control</button>`;
+          : `<button class="btn small${m.hand ? " primary" : ""}" data-grant="${esc(m.id)}" data-testid="grant" title="They can act too; you keep control">Share control</button>`;
         return `<li data-testid="member" data-id="${esc(m.id)}" data-role="${m.role}" data-hand="${m.hand}">` +
           `<span class="who">${m.hand ? `${HAND} ` : ""}${who}${m.hand ? " <small>(hand raised)</small>" : ""}</span><span class="role">${m.role === "controller" ? "in control" : "watching"}</span>${btn}</li>`;
       }).join("");

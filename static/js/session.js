@@ -11,12 +11,17 @@ export function sessionIdFromPath(path = location.pathname) {
   return m ? m[1] : null;
 }
 
+// Kept in memory too: storage may be refused (private mode, an iframe on another site), and control
+// must still last the page's life.
+const TOKENS = new Map();
+
 export function storedToken(id) {
-  try { return sessionStorage.getItem(TOKEN_KEY(id)); } catch { return null; }
+  try { return sessionStorage.getItem(TOKEN_KEY(id)) ?? TOKENS.get(id) ?? null; } catch { return TOKENS.get(id) ?? null; }
 }
 
 export function storeToken(id, token) {
-  try { sessionStorage.setItem(TOKEN_KEY(id), token); } catch { /* private mode: control lasts this page */ }
+  TOKENS.set(id, token);
+  try { sessionStorage.setItem(TOKEN_KEY(id), token); } catch { /* refused: the copy in memory serves */ }
 }
 
 /** POST /api/sessions; resolves with {id, control_token, ...}, rejects with {code, message, field}. */

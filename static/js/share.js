@@ -48,8 +48,6 @@ export class Share {
     this.ctx = ctx;
     this.busy = false;
     const on = (sel, ev, fn) => $(sel).addEventListener(ev, fn);
-    on("#copy-link", "click", () => this.copyLink());
-    on("#export-open", "click", () => this.open());
     on("#export-dialog", "click", (e) => { if (e.target.id === "export-dialog") this.close(); });
     on("#dlg-copy-link", "click", () => this.copyLink());
     on("#export-scenario", "click", () => this.run("file", () => this.exportScenario()));
@@ -206,8 +204,10 @@ export class Share {
     const [r, svgMod] = await Promise.all([this.mod("raster"), this.mod("svg")]);
     const id = encodeURIComponent(this.ctx.sessionId);
     const title = this.title();
-    // The states, a chunk at a time, turned into pictures as they come.
+    // The states, a chunk at a time, turned into pictures as they come; every frame gets one layout
+    // (the batch lane drawn, as tall as a full batch needs), so nothing jumps from frame to frame.
     const svgs = [];
+    let opts = null;
     // Each frame is a whole state: fewer at once for a big machine (a 1 GiB zone's state is megabytes).
     const pages = this.ctx.store.zones.reduce((n, z) => n + z.pages, 0);
     const chunk = Math.max(2, Math.min(CHUNK, Math.floor((1 << 22) / Math.max(1, pages))));
@@ -215,9 +215,11 @@ export class Share {
       const b = Math.min(range.stop, a + chunk - 1);
       this.progress(`fetching steps ${a}–${b} of ${range.start}–${range.stop}`, (svgs.length / range.count) * 0.3);
       const data = await getJson(`/api/sessions/${id}/frames?start=${a}&stop=${b}`);
-      data.frames.forEach((st, i) => svgs.push(svgMod.renderStateSvg(st, {
-        zone: this.ctx.ui.zone, width, theme: this.theme(), title: `${title} · step ${a + i}`,
-      })));
+      for (const st of data.frames) {
+        opts ??= { zone: this.ctx.ui.zone, width, theme: this.theme() };
+        opts.batchRows ??= svgMod.layoutOf(st, opts).batchRows;
+        svgs.push(svgMod.renderStateSvg(st, { ...opts, title: `${title} · step ${range.start + svgs.length}` }));
+      }
     }
     // Every frame on one canvas size: the tallest picture's.
     const hOf = (s) => +(/<svg\b[^>]*\sheight="([\d.]+)"/.exec(s)?.[1] ?? 0);

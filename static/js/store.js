@@ -11,8 +11,9 @@
 // the lists, zones and pages that moved, and keeps a per-page state array for
 // the memory map.
 
-export const MIGRATETYPES = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"];
-export const MT_INDEX = Object.fromEntries(MIGRATETYPES.map((n, i) => [n, i]));
+import { MIGRATETYPES, MT_INDEX } from "./palette.js";
+
+export { MIGRATETYPES, MT_INDEX };
 
 // Per-page codes of the memory map.  Allocated pages are ALLOC + migratetype
 // index; every page is in exactly one block, so one code per page suffices.

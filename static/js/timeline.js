@@ -3,6 +3,7 @@
 // kept branches.  The server keeps the checkpoints; this page only says where
 // to go, at most SCRUB_HZ times a second and never with two moves in flight.
 
+import { wholeNumber } from "./controls.js";
 import { $, num, setAttr, setProp, setText } from "./util.js";
 
 export const SCRUB_HZ = 20;
@@ -97,7 +98,12 @@ export class TimelineView {
     on("#tl-fwd", "click", () => this.forward());
     on("#tl-end", "click", () => this.travel(this.tl().length));
     on("#tl-undo", "click", () => this.undo());
-    on("#tl-form", "submit", (e) => { e.preventDefault(); this.travel(+$("#tl-step").value); });
+    on("#tl-form", "submit", (e) => {
+      e.preventDefault();
+      const ok = wholeNumber($("#tl-step").value, "the step", this.tl().length);
+      if (ok.error) this.ctx.controls.error("timeline", { message: `${ok.error} (steps go from 0 to ${num(this.tl().length)})` });
+      else this.travel(ok.value);
+    });
     on("#branch-switch", "click", () => this.branch("switch"));
     on("#branch-discard", "click", () => this.branch("discard"));
     const c = this.canvas;
@@ -185,8 +191,10 @@ export class TimelineView {
   }
 
   undo() {
-    if (!this.tl().cursor) {
-      this.ctx.controls.error("timeline", { message: "nothing to undo: no step before this position" });
+    if (this.tl().cursor <= (this.tl().start ?? 0)) {
+      this.ctx.controls.error("timeline", { message: this.tl().start
+        ? "nothing to undo: this is where the session started (undo never takes back its preset's own steps)"
+        : "nothing to undo: no step before this position" });
       return null;
     }
     return this.ctx.controls.send({ type: "undo" }, "timeline");
@@ -212,7 +220,8 @@ export class TimelineView {
     const past = cursor < length;
     setProp($("#tl-past"), "hidden", !past);
     if (past) setText($("#tl-past"), `past · ${num(length - cursor)} later · acting forks`);
-    for (const [id, off] of [["#tl-start", !cursor], ["#tl-back", !cursor], ["#tl-end", !past], ["#tl-undo", !cursor]]) {
+    const start = this.tl().start ?? 0;
+    for (const [id, off] of [["#tl-start", !cursor], ["#tl-back", !cursor], ["#tl-end", !past], ["#tl-undo", cursor <= start]]) {
       setProp($(id), "disabled", ro || off);
     }
     setProp($("#tl-fwd"), "disabled", ro || (!past && !this.ctx.tour?.active()));

@@ -99,6 +99,9 @@ export class Tour {
   async _load(name) {
     this.name = name;
     this.model = null;
+    // A refusal shown for the last tour is not this one's.
+    const err = this.el.querySelector('[data-for="tour"]');
+    if (err) err.hidden = true;
     this.guesses.clear();
     this.lastPos = null;
     if (!name) { this.ctx.invalidate({ tour: true }); return; }
@@ -202,7 +205,7 @@ export class Tour {
 
   render() {
     const m = this.model;
-    setProp(this.el, "hidden", !m);
+    setProp(this.el.parentElement, "hidden", !m); // the panel around it
     document.documentElement.dataset.tour = m ? "1" : "";
     if (!m) return;
     const { store, ui } = this.ctx;
@@ -216,6 +219,7 @@ export class Tour {
       this.lastPos = p;
     }
     const off = this.offPath();
+    const embedded = document.documentElement.dataset.embed === "1";
     const parts = [];
     // Off the path, the narrative shown is the last step the history shares with the tour.
     const q = off >= 0 ? off : p;
@@ -226,9 +230,11 @@ export class Tour {
       `<div class="tour-bar" aria-hidden="true"><b style="width:${(pct * 100).toFixed(1)}%"></b></div>`);
     let say;
     if (off >= 0) say = off === 0 ? `<p>${esc(m.intro || m.description)}</p>` : `<p class="now"><span class="sn">${off}</span>${esc(m.steps[off - 1].say ?? "")}</p>`;
+    else if (p < 0 && embedded) say = `<p>${esc(m.intro || m.description)}</p>`; // a slide shows the narrative only
     else if (p < 0) say = `<p>The tour's setup is not complete at this position (step ${num(this.ctx.timeline.cursor)} of its ${m.setup} setup steps). Next goes to the tour's start.</p>`;
     else if (p === 0) say = `<p>${esc(m.intro || m.description)}</p>`;
     else if (p <= n) say = `<p class="now"><span class="sn">${p}</span>${esc(m.steps[p - 1].say ?? "")}</p>`;
+    else if (embedded) say = `<p>${esc(m.outro)}</p>`;
     else say = `<p>You are past the tour's last step: these are your own steps. Restart plays the tour again.</p>`;
     parts.push(`<div class="tour-say" data-testid="tour-say">${say}</div>`);
     // The reveal, for a step that asked.

@@ -11,8 +11,7 @@ export const num = (n) => (n === null || n === undefined ? "—" : nf.format(n))
 const nf1 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 export const ms = (t) => (t === null || t === undefined ? "—" : nf1.format(t));
 
-export const MT_SHORT = { Unmovable: "U", Movable: "M", Reclaimable: "R", HighAtomic: "H", Isolate: "I" };
-export const MT_CLASS = { Unmovable: "mt-u", Movable: "mt-m", Reclaimable: "mt-r", HighAtomic: "mt-h", Isolate: "mt-i" };
+export { MT_SHORT, MT_CLASS } from "./palette.js";
 
 /** "L2308–2354" for a seed line range, or the kernel file the function lives in. */
 export function seedRef(ev) {

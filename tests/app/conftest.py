@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,12 +49,18 @@ def recv(ws: Any) -> dict[str, Any]:
     return json.loads(ws.receive_text())
 
 
-def recv_until(ws: Any, kind: str, limit: int = 50) -> dict[str, Any]:
+def recv_where(ws: Any, wanted: Callable[[dict[str, Any]], bool], what: str, limit: int = 50) -> dict[str, Any]:
+    """The first message `wanted` accepts among the next `limit`: a test waiting for something that never
+    comes fails, naming it, instead of reading for ever."""
     for _ in range(limit):
         msg = recv(ws)
-        if msg["type"] == kind:
+        if wanted(msg):
             return msg
-    raise AssertionError(f"no {kind} message in {limit}")
+    raise AssertionError(f"no {what} in {limit} messages")
+
+
+def recv_until(ws: Any, kind: str, limit: int = 50) -> dict[str, Any]:
+    return recv_where(ws, lambda m: m["type"] == kind, f"{kind} message", limit)
 
 
 def open_ws(client: TestClient, session: dict[str, Any], token: str | None = None, **headers: str) -> Any:

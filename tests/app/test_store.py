@@ -89,6 +89,7 @@ def _same(a: Session, b: Session) -> None:
     # a switch to a branch whose fork point an earlier switch or undo rewrote: core.timeline keeps such a
     # branch, and its results belong to the prefix it was made on.)
     assert b.timeline.cursor == a.timeline.cursor
+    assert b.timeline.floor == a.timeline.floor
     assert b.machine.state() == a.machine.state()
     assert [(x.id, x.fork_at, list(x.steps), list(x.results)) for x in b.timeline.branches] == \
         [(x.id, x.fork_at, list(x.steps), list(x.results)) for x in a.timeline.branches]

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from core import parse_scenario, replay
 from core.delta import apply_delta
-from tests.app.conftest import make_client, new_session, open_ws, recv, recv_until
+from tests.app.conftest import make_client, new_session, open_ws, recv, recv_until, recv_where
 
 
 def send(ws: Any, **msg: Any) -> None:
@@ -17,10 +17,7 @@ def send(ws: Any, **msg: Any) -> None:
 
 
 def result(ws: Any, rid: int) -> dict[str, Any]:
-    while True:
-        msg = recv(ws)
-        if msg["type"] == "result" and msg["id"] == rid:
-            return msg
+    return recv_where(ws, lambda m: m["type"] == "result" and m["id"] == rid, f"result {rid}")
 
 
 def state_at(client: TestClient, sid: str, n: int) -> dict[str, Any]:
@@ -43,21 +40,22 @@ def test_travel_back_and_forward(client: TestClient) -> None:
     send(ws, type="travel", id=1, to=2)
     r = result(ws, 1)
     assert r["result"]["cursor"] == 2 and r["result"]["length"] == 5
-    snap = recv_until(viewer, "snapshot")
-    while snap["session"]["timeline"]["cursor"] != 2:
-        snap = recv_until(viewer, "snapshot")
+    snap = recv_where(viewer, lambda m: m["type"] == "snapshot" and m["session"]["timeline"]["cursor"] == 2,
+                      "a snapshot at step 2")
     assert snap["state"] == state_at(client, s["id"], 2)
     assert client.get(f"/api/sessions/{s['id']}/state").json() == snap["state"]
     # Forward again: deltas, not a snapshot.
     state = snap["state"]
     send(ws, type="travel", id=2, to=4)
     assert result(ws, 2)["ok"] is True
-    while True:
-        msg = recv(viewer)
-        if msg["type"] == "delta":
-            apply_delta(state, msg["changes"])
-            if msg.get("session") and msg["session"]["timeline"]["cursor"] == 4:
-                break
+
+    def applied_up_to_4(msg: dict[str, Any]) -> bool:
+        if msg["type"] != "delta":
+            return False
+        apply_delta(state, msg["changes"])
+        return bool(msg.get("session")) and msg["session"]["timeline"]["cursor"] == 4
+
+    recv_where(viewer, applied_up_to_4, "a delta reaching step 4")
     assert state == state_at(client, s["id"], 4)
     send(ws, type="travel", id=3, to=99)
     e = result(ws, 3)
@@ -73,7 +71,8 @@ def test_acting_in_the_past_forks_switch_and_discard(client: TestClient) -> None
     send(ws, type="do", id=2, step={"do": "free", "ref": "a0"})
     assert result(ws, 2)["ok"] is True
     info = client.get(f"/api/sessions/{s['id']}").json()
-    assert info["timeline"] == {"cursor": 2, "length": 2, "branches": [{"id": 1, "fork_at": 1, "length": 3}]}
+    assert info["timeline"] == {"cursor": 2, "length": 2, "branches": [{"id": 1, "fork_at": 1, "length": 3}],
+                                "start": 0}
     live = client.get(f"/api/sessions/{s['id']}/state").json()
     assert live == replay(parse_scenario(client.get(f"/api/sessions/{s['id']}/scenario").json()))["state"]
     send(ws, type="branch", id=3, action="switch", branch=1)
@@ -175,11 +174,9 @@ def test_presenter_view_and_handing_over_control(client: TestClient) -> None:
     # The presenter's view reaches the audience.
     send(owner, type="view", id=2, view={"zone": "Normal", "selected": 16})
     assert result(owner, 2)["ok"] is True
-    while True:
-        msg = recv(audience)
-        if msg["type"] == "delta" and msg.get("session") and msg["session"]["view"]:
-            assert msg["session"]["view"] == {"zone": "Normal", "selected": 16}
-            break
+    msg = recv_where(audience, lambda m: m["type"] == "delta" and bool(m.get("session")) and bool(m["session"]["view"]),
+                     "a delta carrying the presenter's view")
+    assert msg["session"]["view"] == {"zone": "Normal", "selected": 16}
     # Viewers cannot act or hand out control.
     send(audience, type="do", id=3, step={"do": "hinting_start"})
     assert result(audience, 3)["error"]["code"] == "read_only"

@@ -142,8 +142,9 @@ def test_keyboard_shortcuts(page: Page, server: LabServer) -> None:
     page.keyboard.press("a")  # alloc with the act panel's choice: order min_order + 1 = 4
     expect(page.locator('[data-testid="event"][data-fn="rmqueue"]').last).to_contain_text("(order 4, Movable)")
 
+    # S ran the work at its due time (the clock went to 100 ms first), then "." adds 10 ms.
     page.keyboard.press(".")
-    expect(page.get_by_test_id("vtime")).to_have_text("10.0")
+    expect(page.get_by_test_id("vtime")).to_have_text("110.0")
     page.keyboard.press(" ")
     expect(page.get_by_test_id("clock-toggle")).to_have_attribute("data-running", "true")
     page.keyboard.press(" ")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -56,32 +55,31 @@ def test_audience_follows_the_presenter_and_control_is_handed_over(
             expect(viewer.get_by_test_id(testid)).to_be_disabled()
         expect(page.get_by_test_id("viewer-bar")).to_be_hidden()  # the presenter owns the session
 
-        # The presenter plays a step: the audience sees it within a second.
+        # The presenter plays a step: the audience sees it (how fast: bench/interaction_bench.py).
         expect(viewer.get_by_test_id("tour-progress")).to_have_attribute("data-pos", "0")
-        t0 = time.monotonic()
         page.keyboard.press("n")
-        viewer.wait_for_function("() => document.querySelector('[data-testid=tour-progress]').dataset.pos === '1'",
-                                 polling="raf", timeout=5_000)
-        assert time.monotonic() - t0 < 1.0
+        expect(viewer.get_by_test_id("tour-progress")).to_have_attribute("data-pos", "1")
         expect(viewer.get_by_test_id("tour-say")).to_contain_text(narrated()[0]["say"][:30])
         # ... and the presenter's selection and filter.
         cell = '[data-testid="free-list"][data-zone="Normal"][data-order="2"][data-migratetype="Movable"]'
         page.locator(cell).click()
         page.get_by_test_id("event-filter-bnd").click()
-        t0 = time.monotonic()
-        expect(viewer.locator(cell)).to_have_class(re.compile(r"\bsel\b"), timeout=5_000)
+        expect(viewer.locator(cell)).to_have_class(re.compile(r"\bsel\b"))
         expect(viewer.get_by_test_id("event-filter-bnd")).to_have_attribute("aria-pressed", "true")
-        assert time.monotonic() - t0 < 1.5
         shot(viewer, "audience-follows")
 
-        # A viewer who stops following keeps its own view.
+        # A viewer who stops following keeps its own view: once the presenter's new view (all events, nothing
+        # selected) has reached it, its filter and selection are still its own.
         viewer.get_by_test_id("follow-presenter").uncheck()
         page.get_by_test_id("event-filter-all").click()
         page.keyboard.press("Escape")
-        page.wait_for_timeout(700)
+        viewer.wait_for_function("""() => { const v = window.hintingLab.ctx.session?.view;
+                                    return !!v && v.filter === 'all' && v.sel === null; }""", polling="raf")
         expect(viewer.get_by_test_id("event-filter-bnd")).to_have_attribute("aria-pressed", "true")
+        expect(viewer.locator(cell)).to_have_class(re.compile(r"\bsel\b"))
         viewer.get_by_test_id("follow-presenter").check()
         expect(viewer.get_by_test_id("event-filter-all")).to_have_attribute("aria-pressed", "true")
+        expect(viewer.locator(cell)).not_to_have_class(re.compile(r"\bsel\b"))
 
         # A raised hand reaches the presenter, who hands over control.
         viewer.get_by_test_id("viewer-name").fill("Ada")

@@ -284,3 +284,32 @@ test("bad input is refused clearly", () => {
   assert.throws(() => renderStateSvg(st, { theme: "neon" }), /unknown theme/);
   assert.throws(() => renderStateSvg({}), /not a hinting-state\/1/);
 });
+
+test("an animation's frames share one layout: the batch lane is reserved, full or empty", async () => {
+  const { layoutOf } = await import("../export/svg.js");
+  const st = load("state-boundary-mid-batch.json");
+  assert.ok(st.hinting.batch.length > 0);
+  const empty = structuredClone(st);
+  empty.hinting.batch = [];
+  const h = (s) => +/<svg\b[^>]*\sheight="([\d.]+)"/.exec(s)[1];
+  for (const theme of ["light", "projector"]) {
+    const opts = { theme, width: 800 };
+    const rows = layoutOf(st, opts).batchRows;
+    assert.ok(rows >= 1);
+    assert.notEqual(h(renderStateSvg(st, opts)), h(renderStateSvg(empty, opts)), "without the option the lane comes and goes");
+    assert.equal(h(renderStateSvg(st, { ...opts, batchRows: rows })), h(renderStateSvg(empty, { ...opts, batchRows: rows })));
+    const lane = role(parseXml(renderStateSvg(empty, { ...opts, batchRows: rows })), "batch")[0];
+    assert.equal(lane.attrs["data-count"], "0");
+  }
+});
+
+test("the palette module and the page's CSS agree", async () => {
+  const { CSS_VARS } = await import("../palette.js");
+  const css = readFileSync(join(here, "..", "..", "css", "app.css"), "utf8");
+  const root = css.slice(css.indexOf(":root {"), css.indexOf("}", css.indexOf(":root {")));
+  for (const [name, hex] of Object.entries(CSS_VARS)) {
+    const m = new RegExp(`${name}:\\s*(#[0-9A-Fa-f]{6})`).exec(root);
+    assert.ok(m, `${name} in app.css :root`);
+    assert.equal(m[1].toUpperCase(), hex.toUpperCase(), name);
+  }
+});

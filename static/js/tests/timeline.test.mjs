@@ -117,6 +117,9 @@ test("embed options and the range autoplay plays", () => {
   assert.deepEqual(playRange(o, 40, null), { from: 3, to: 20 });
   assert.deepEqual(playRange({ ...o, to: 99 }, 40, null), { from: 3, to: 40 });
   assert.deepEqual(playRange({ from: null, to: null }, 13, { setup: 13, steps: 9 }), { from: 13, to: 22 });
+  // With a tour, from and to count its own steps (README's example: from=3&to=20 on a 9-step tour).
+  assert.deepEqual(playRange(o, 13, { setup: 13, steps: 9 }), { from: 16, to: 22 });
+  assert.deepEqual(playRange({ from: 20, to: 30 }, 13, { setup: 13, steps: 9 }), { from: 22, to: 22 });
   assert.equal(typeof Autoplay, "function");
 });
 

@@ -2,7 +2,8 @@
 // off their lists.  They are on no free list while the cycle is stopped, so
 // they get a lane of their own, in scatterlist order, on their way to the host.
 
-import { esc, num, MT_SHORT, MT_CLASS } from "../util.js";
+import { batchModel } from "../panels/batch.js";
+import { esc, MT_SHORT, MT_CLASS } from "../util.js";
 
 export class BatchView {
   constructor(ctx) {
@@ -17,13 +18,12 @@ export class BatchView {
   }
 
   render(d) {
-    if (!(d.full || d.hinting || d.selection || d.batch)) return;
+    if (!(d.full || d.hinting || d.selection || d.batch || d.zoneChanged)) return;
     const { store, ui } = this.ctx;
-    const h = store.hinting ?? {};
-    const batch = h.batch ?? [];
-    const work = h.work ?? {};
-    const cap = store.config.hinting.capacity;
-    const pages = batch.reduce((s, b) => s + (1 << b.order), 0);
+    const z = store.zone(ui.zone);
+    if (!z) return;
+    const m = batchModel(store, z);
+    const batch = m.all; // the whole scatterlist: a block of another zone is still in flight
     document.getElementById("batch-panel").classList.toggle("has-batch", batch.length > 0);
     if (!batch.length) {
       this.sub.textContent = "none in flight · a cycle's fill pulls unhinted blocks here; in Step mode they wait " +
@@ -33,30 +33,21 @@ export class BatchView {
       this.lane.dataset.count = "0";
       return;
     }
-    const full = batch.length >= cap;
-    this.sub.textContent = `page_hinting_fill → scatterlist · ${batch.length}/${cap}` +
-      (full ? ", capacity reached, so REQUESTED stays set" : "") + (work.zone ? ` · zone ${work.zone}` : "");
-    const parts = batch.map((b, i) => {
+    this.sub.textContent = `page_hinting_fill → scatterlist · ${batch.length}/${m.cap}` +
+      (m.full ? ", capacity reached, so REQUESTED stays set" : "") + (m.zone ? ` · zone ${m.zone}` : "");
+    const parts = batch.map((b) => {
       const cls = ["fly"];
       if (!this.prev.has(b.pfn) && !d.full) cls.push("new");
       if (ui.highlight.pfns.has(b.pfn)) cls.push("sel");
       return `<div class="${cls.join(" ")}" data-testid="batch-block" data-pfn="${b.pfn}" data-order="${b.order}"` +
-        ` data-migratetype="${esc(b.migratetype)}" title="sg[${i}]: pfn ${b.pfn}, order ${b.order}, ${esc(b.migratetype)}">` +
-        `<span class="sg">sg[${i}]</span><span class="main">${b.pfn}<span class="o">o${b.order}</span>` +
+        ` data-migratetype="${esc(b.migratetype)}" title="sg[${b.sg}]: pfn ${b.pfn}, order ${b.order}, ${esc(b.migratetype)}">` +
+        `<span class="sg">sg[${b.sg}]</span><span class="main">${b.pfn}<span class="o">o${b.order}</span>` +
         `<span class="m">${MT_SHORT[b.migratetype] ?? "?"} <i class="sw ${MT_CLASS[b.migratetype] ?? ""}"></i></span></span></div>`;
     });
-    const reacted = work.phase === "drain";
     parts.push(`<span class="arrow" aria-hidden="true">- - -→</span>`);
-    parts.push(`<div class="hostbox${reacted ? " has" : ""}">host · react<small>${reacted ? "has dropped the pages" : "not yet called"}</small></div>`);
-    let next = "";
-    if (work.phase === "react") {
-      next = `<b>next step: react</b> — ${num(pages)} pages (${batch.length} block${batch.length === 1 ? "" : "s"}) ` +
-        `leave the host. Allocs and frees go on meanwhile: the lock is dropped.`;
-    } else if (work.phase === "drain") {
-      next = `<b>next step: drain</b> — the blocks go back to the tail of their lists, Hinted, ` +
-        `in front of the boundary.`;
-    }
-    parts.push(`<div class="next">${next}</div>`);
+    parts.push(`<div class="hostbox${m.reacted ? " has" : ""}">host · react<small>${m.reacted ? "has dropped the pages" : "not yet called"}</small></div>`);
+    const next = batchModel(store, store.zone(m.zone) ?? z).next;
+    parts.push(`<div class="next">${next ? `<b>next step: ${next.step}</b> — ${esc(next.text)}` : ""}</div>`);
     this.lane.innerHTML = parts.join("");
     this.lane.dataset.count = String(batch.length);
     this.prev = new Set(batch.map((b) => b.pfn));

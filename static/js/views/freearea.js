@@ -1,31 +1,57 @@
 // The free area: orders x migratetypes, each cell a free list head to tail.
 //
-// Only cells whose list, hinted blocks, boundary or highlight changed are
-// redrawn.  Long lists are summarised (summarise.js) to what fits the cell;
-// the boundary marker stands before the block it points at, or at the end of
-// the row with a hook when it points at the list head.  The boundary array is
-// global, so a marker is drawn only in the zone it points into.
+// What a cell shows comes from panels/freelists.js (shared with the SVG
+// export); this view puts it in the DOM, redrawing only the cells whose list,
+// hinted blocks, boundary or highlight changed.  On a projector, in a slide's
+// iframe and on a phone the grid must fit its box with every order readable:
+// empty migratetypes collapse, then the rows below min_order fold into one
+// line, then empty rows get thin, then every row does (`data-fold` 1..3).
 
-import { MIGRATETYPES } from "../store.js";
-import { summarise, budgetFor } from "../summarise.js";
-import { esc, num, MT_CLASS, setHTML, setText, setAttr, setProp } from "../util.js";
+import { MIGRATETYPES, MT_CLASS } from "../palette.js";
+import { cellModel, columnsOf, foldedBelow, markerLabel, rowsOf } from "../panels/freelists.js";
+import { budgetFor } from "../summarise.js";
+import { esc, num, setAttr, setHTML, setText } from "../util.js";
 
 const MOVABLE_WEIGHT = 5; // most memory is Movable: its column is always the wide one
 const MAX_EXPANDED = 600;
+const WEIGHTS = [1.25, 1.9, 2.6, 4.6];
 
 export class FreeAreaView {
   constructor(ctx) {
     this.ctx = ctx;
     this.root = document.getElementById("free-area");
+    this.panel = this.root.closest(".panel");
     this.cells = new Map(); // "zone|order/mt" -> element
     this.zoneEls = new Map();
     this.budgets = new Map(); // "zone|mt" -> chips
     this.lastPfns = new Map(); // key -> Set of pfns last drawn (to flash arrivals)
+    this.weights = new Map();
     this.root.addEventListener("click", (e) => this._click(e));
-    this.ro = new ResizeObserver(() => {
-      if (this.measure()) ctx.invalidate({ layout: true });
-    });
+    // Measured a frame later: folding changes the sizes observed, which inside
+    // the observer's callback would loop.
+    this.ro = new ResizeObserver(() => requestAnimationFrame(() => {
+      const folded = this.fit();
+      if (this.measure() || folded) ctx.invalidate({ layout: true });
+    }));
     this.ro.observe(this.root);
+    this.ro.observe(this.panel);
+  }
+
+  /** Fold rows (projector, embed, phone) until the grid fits its panel; true if the fold level changed. */
+  fit() {
+    const zel = this.zoneEls.get(this.ctx.ui.zone);
+    if (!zel) return false;
+    const d = document.documentElement.dataset;
+    const compact = d.mode === "projector" || d.embed === "1" || d.phone === "1";
+    const start = d.phone === "1" ? 1 : 0; // a phone always folds the rows below min_order (DESIGN.md)
+    const was = zel.dataset.fold ?? "0";
+    let level = compact ? start : 0;
+    zel.dataset.fold = String(level);
+    if (compact && d.phone !== "1") {
+      const over = () => this.panel.scrollHeight > this.panel.clientHeight + 1;
+      while (level < 3 && over()) zel.dataset.fold = String(++level);
+    }
+    return zel.dataset.fold !== was;
   }
 
   build() {
@@ -43,18 +69,21 @@ export class FreeAreaView {
       const parts = [`<div class="fa-grid" role="group" aria-label="free lists of ${esc(z.name)}">`,
         `<div class="fa-colhead gut">order<small>nr_free · Hinted</small></div>`];
       for (const mt of MIGRATETYPES) {
-        parts.push(`<div class="fa-colhead" data-mt="${mt}"><i class="sw ${MT_CLASS[mt]}"></i>${mt}` +
+        parts.push(`<div class="fa-colhead" data-mt="${mt}" data-role="colhead"><i class="sw ${MT_CLASS[mt]}"></i>${mt}` +
           `<small data-pb="${mt}"></small></div>`);
       }
       for (let o = maxOrder - 1; o >= 0; o--) {
         const below = o < minOrder;
-        parts.push(`<div class="gut${below ? " below" : ""}" data-order="${o}"></div>`);
+        parts.push(`<div class="gut${below ? " below" : ""}" data-order="${o}" data-testid="order-row" data-orders="${o}"></div>`);
         for (const mt of MIGRATETYPES) {
           parts.push(`<div class="fl${below ? " below" : ""}" data-testid="free-list" data-zone="${esc(z.name)}"` +
             ` data-order="${o}" data-migratetype="${mt}" aria-label="free_list[${o}][${mt}], head first"></div>`);
         }
         if (o === minOrder && minOrder > 0) {
           parts.push(`<div class="fa-divider" aria-hidden="true"><span>min_order ${minOrder}</span></div>`);
+          const orders = Array.from({ length: minOrder }, (_, i) => minOrder - 1 - i).join(" ");
+          parts.push(`<div class="fa-fold" data-testid="order-row" data-orders="${orders}" title="the orders below ` +
+            `min_order: never hinted"></div>`);
         }
       }
       parts.push("</div>");
@@ -81,18 +110,22 @@ export class FreeAreaView {
     const zel = this.zoneEls.get(this.ctx.ui.zone);
     if (!zel || zel.hidden) return false;
     // Measure a widest block (a Hinted one: thicker border) and a typical elided chip.
-    const host = zel.querySelector(".fl");
+    // (in a cell on show: a collapsed column or folded row measures nothing)
+    const host = [...zel.querySelectorAll(".fl:not([hidden]):not(.below)")].find((el) => el.offsetParent) ?? zel.querySelector(".fl");
     const probe = document.createElement("span");
     probe.className = "blk";
     probe.dataset.hinted = "true";
     probe.textContent = String(this.ctx.store.zones.at(-1).end - 1);
     const eprobe = document.createElement("span");
     eprobe.className = "elided";
-    eprobe.innerHTML = `… 8,888 more …`;
+    eprobe.textContent = "… 8,888 more …";
     const nprobe = document.createElement("span");
     nprobe.className = "elided";
-    nprobe.innerHTML = `…888…`;
-    for (const p of [probe, eprobe, nprobe]) {
+    nprobe.textContent = "…888…";
+    const sprobe = document.createElement("span");
+    sprobe.className = "stale-flag";
+    sprobe.textContent = `▲ stale → ${probe.textContent}`;
+    for (const p of [probe, eprobe, nprobe, sprobe]) {
       p.style.visibility = "hidden";
       p.style.position = "absolute";
       host?.appendChild(p);
@@ -101,7 +134,8 @@ export class FreeAreaView {
     const gap = 4;
     this.elidedCost = ((eprobe.offsetWidth || chip) + gap) / (chip + gap);
     this.narrowElidedCost = ((nprobe.offsetWidth || chip) + gap) / (chip + gap);
-    for (const p of [probe, eprobe, nprobe]) p.remove();
+    this.staleCost = ((sprobe.offsetWidth || 3 * chip) + 2 * gap + 6) / (chip + gap);
+    for (const p of [probe, eprobe, nprobe, sprobe]) p.remove();
     let changed = force;
     for (const mt of MIGRATETYPES) {
       const cell = zel.querySelector(`.fl[data-migratetype="${mt}"]`);
@@ -124,7 +158,7 @@ export class FreeAreaView {
       setAttr(zel, "data-active", !!z.flags.active);
       const zd = d.zones.get(z.name);
       if (all || zd?.pageblocks || zd?.lists.size || d.anomalies) this._columns(z, zel);
-      if (all || zd?.nrFree || zd?.hintedPages || d.full) this._gutters(z, zel);
+      if (all || zd?.nrFree || zd?.hintedPages || zd?.lists.size) this._gutters(z, zel);
       const keys = new Set();
       if (all || d.anomalies) {
         for (const k of this.cells.keys()) if (k.startsWith(`${z.name}|`)) keys.add(k.slice(z.name.length + 1));
@@ -134,42 +168,35 @@ export class FreeAreaView {
       if (d.dropped) for (const k of d.dropped) if (k.startsWith(`${z.name}|`)) keys.add(k.slice(z.name.length + 1));
       for (const key of keys) this._cell(z, key, zd, d);
     }
+    if (all) queueMicrotask(() => { if (this.fit()) this.ctx.invalidate({ layout: true }); });
   }
 
   _columns(z, zel) {
-    const { store, ui } = this.ctx;
-    const counts = Object.fromEntries(MIGRATETYPES.map((m) => [m, 0]));
-    for (const m of z.pageblocks) counts[m] = (counts[m] ?? 0) + 1;
-    const cols = ["7.2rem"];
+    const { ui } = this.ctx;
+    const cols = ["var(--gut-w)"];
     let hidden = 0;
     // Columns get room by what they hold (in coarse steps, so they rarely move):
     // the long lists get the width, empty migratetypes stay narrow.
-    const weight = (mt) => {
-      let longest = 0;
-      for (let o = 0; o < store.config.max_order; o++) longest = Math.max(longest, z.lists.get(`${o}/${mt}`)?.length ?? 0);
-      const step = longest === 0 ? 0 : longest <= 2 ? 1 : longest <= 5 ? 2 : 3;
-      const w = [1.25, 1.9, 2.6, 4.6][step];
-      const prev = this.weights?.get(`${z.name}|${mt}`);
+    const weight = (c) => {
+      const step = c.longest === 0 ? 0 : c.longest <= 2 ? 1 : c.longest <= 5 ? 2 : 3;
+      const w = WEIGHTS[step];
+      const prev = this.weights.get(`${z.name}|${c.mt}`);
       // Hysteresis: grow at once, shrink only when two steps apart.
-      if (prev !== undefined && w < prev && [1.25, 1.9, 2.6, 4.6].indexOf(prev) - step < 2) return prev;
+      if (prev !== undefined && w < prev && WEIGHTS.indexOf(prev) - step < 2) return prev;
       return w;
     };
-    this.weights ??= new Map();
-    for (const mt of MIGRATETYPES) {
-      const small = zel.querySelector(`small[data-pb="${mt}"]`);
-      setText(small, `${num(counts[mt])} pageblock${counts[mt] === 1 ? "" : "s"}`);
-      let empty = counts[mt] === 0;
-      if (empty) {
-        for (let o = 0; o < store.config.max_order && empty; o++) if (z.lists.get(`${o}/${mt}`)?.length) empty = false;
-      }
-      const hide = ui.projector && empty;
+    const d = document.documentElement.dataset;
+    const collapse = ui.projector || d.embed === "1" || d.phone === "1";
+    for (const c of columnsOf(this.ctx.store, z)) {
+      setText(zel.querySelector(`small[data-pb="${c.mt}"]`), `${num(c.pageblocks)} pageblock${c.pageblocks === 1 ? "" : "s"}`);
+      const hide = collapse && c.empty;
       if (hide) hidden++;
-      if (zel.dataset[`hide${mt}`] !== String(hide)) {
-        zel.dataset[`hide${mt}`] = String(hide);
-        for (const el of zel.querySelectorAll(`[data-mt="${mt}"], .fl[data-migratetype="${mt}"]`)) el.hidden = hide;
+      if (zel.dataset[`hide${c.mt}`] !== String(hide)) {
+        zel.dataset[`hide${c.mt}`] = String(hide);
+        for (const el of zel.querySelectorAll(`[data-mt="${c.mt}"], .fl[data-migratetype="${c.mt}"]`)) el.hidden = hide;
       }
-      const w = mt === "Movable" ? Math.max(MOVABLE_WEIGHT, weight(mt)) : weight(mt);
-      this.weights.set(`${z.name}|${mt}`, w);
+      const w = c.mt === "Movable" ? Math.max(MOVABLE_WEIGHT, weight(c)) : weight(c);
+      this.weights.set(`${z.name}|${c.mt}`, w);
       if (!hide) cols.push(`minmax(0, ${w}fr)`);
     }
     const want = cols.join(" ");
@@ -185,108 +212,90 @@ export class FreeAreaView {
   }
 
   _gutters(z, zel) {
-    const { store } = this.ctx;
-    const min = store.config.hinting.min_order;
-    for (const g of zel.querySelectorAll(".gut[data-order]")) {
-      const o = +g.dataset.order;
+    const rows = rowsOf(this.ctx.store, z);
+    for (const r of rows) {
+      const g = zel.querySelector(`.gut[data-order="${r.order}"]`);
       // hinted_pages is null until the zone's first cycle allocates it: say so, not "0".
-      const hp = o >= min ? (z.hintedPages ? num(z.hintedPages[o - min]) : "–") : null;
-      setHTML(g, `<span class="o">o${o}</span><span class="pp">${num(1 << o)} pg</span>` +
-        `<span class="nf" data-testid="nr-free" data-zone="${esc(z.name)}" data-order="${o}" title="nr_free">${num(z.nrFree[o])}</span>` +
-        (hp === null
+      setHTML(g, `<span class="o">o${r.order}</span><span class="pp">${num(r.pages)} pg</span>` +
+        `<span class="nf" data-testid="nr-free" data-zone="${esc(z.name)}" data-order="${r.order}" title="nr_free">${num(r.nrFree)}</span>` +
+        (r.below
           ? `<span class="nh">not hinted</span>`
-          : `<span class="hpv" data-testid="hinted-pages" data-zone="${esc(z.name)}" data-order="${o}" title="hinted_pages[${o}]">` +
-            `<i class="mini-h" aria-hidden="true"></i>${hp}</span>`));
+          : `<span class="hpv" data-testid="hinted-pages" data-zone="${esc(z.name)}" data-order="${r.order}" title="hinted_pages[${r.order}]">` +
+            `<i class="mini-h" aria-hidden="true"></i>${r.hintedKnown ? num(r.hinted) : "–"}</span>`));
+      const empty = r.blocks === 0;
+      if (g.classList.contains("empty") !== empty) {
+        for (const el of zel.querySelectorAll(`[data-order="${r.order}"]:is(.gut, .fl)`)) el.classList.toggle("empty", empty);
+      }
+    }
+    const fold = foldedBelow(rows);
+    const el = zel.querySelector(".fa-fold");
+    if (fold && el) {
+      setHTML(el, `<span class="o">${fold.label}</span><span class="nh">not hinted · ${num(fold.blocks)} ` +
+        `block${fold.blocks === 1 ? "" : "s"}</span>`);
     }
   }
 
   _cell(z, key, zd, d) {
     const el = this.cells.get(`${z.name}|${key}`);
     if (!el) return;
-    const { store, ui } = this.ctx;
+    const { ui } = this.ctx;
     const slash = key.indexOf("/");
     const order = +key.slice(0, slash);
     const mt = key.slice(slash + 1);
-    const list = z.lists.get(key) ?? [];
-    const bnd = store.boundary(order, mt);
-    const mine = bnd && bnd.zone === z.name;
-    const n = list.length;
-    let bIndex = -1;
-    let stale = false;
-    if (mine) {
-      if (bnd.pfn === null) bIndex = n;
-      else {
-        bIndex = list.indexOf(bnd.pfn);
-        if (bIndex < 0) stale = true;
-      }
-    }
     const cellKey = `${z.name}|${key}`;
     const hl = ui.highlight;
-    const anomPfns = new Set();
-    let anomHere = false;
-    for (const a of store.anomalies ?? []) {
-      if (a.zone === z.name && a.order === order && a.migratetype === mt) {
-        anomHere = true;
-        if (a.pfn !== null) anomPfns.add(a.pfn);
-      }
-    }
-    const focus = [];
-    if (hl.pfns.size || anomPfns.size) {
-      for (let i = 0; i < n; i++) if (hl.pfns.has(list[i]) || anomPfns.has(list[i])) focus.push(i);
-    }
     const expanded = ui.expanded.has(cellKey);
-    const budget = expanded ? MAX_EXPANDED : (this.budgets.get(`${ui.zone}|${mt}`) ?? 8);
+    // A stale marker's flag sits in the row: the blocks get the room that is left.
+    const b = this.ctx.store.boundary(order, mt);
+    const stale = !!b?.stale && b.zone === z.name;
+    const budget = expanded ? MAX_EXPANDED
+      : Math.max(3, (this.budgets.get(`${ui.zone}|${mt}`) ?? 8) - (stale ? this.staleCost ?? 3 : 0));
     const narrow = budget < 5;
-    const segs = summarise(n, { budget, boundary: bIndex, focus,
-      elidedCost: narrow ? (this.narrowElidedCost ?? 1.2) : (this.elidedCost ?? 2) });
+    const m = cellModel(this.ctx.store, z, order, mt, {
+      budget, focus: hl.pfns, elidedCost: narrow ? (this.narrowElidedCost ?? 1.2) : (this.elidedCost ?? 2),
+    });
     const arrived = zd?.inserted.get(key);
-    const before = this.lastPfns.get(key + "|" + z.name);
+    const before = this.lastPfns.get(cellKey);
     const moved = d.boundary?.has(cellKey);
-    const dropped = ui.dropped;
-    const active = !!z.flags.active;
-    const marker = (kind, label, target) =>
-      `<span class="bnd ${kind}${moved ? " moved" : ""}" data-testid="boundary" data-target="${target}"` +
-      ` data-active="${active}" title="boundary[${order}][${mt}] → ${target === "head" ? "list head" : target}` +
-      `${active ? "" : " (ACTIVE is off: stale)"}"><span class="flag">${label}</span></span>`;
+    const mk = m.marker;
+    const marker = () => {
+      const target = mk.target;
+      const title = mk.kind === "stale"
+        ? `boundary[${order}][${mt}] → ${target}, which is no longer on this list: stale${mk.active ? " (ACTIVE is set: dangerous)" : ""}`
+        : `boundary[${order}][${mt}] → ${target === "head" ? "list head" : target}${mk.active ? "" : " (ACTIVE is off: not followed)"}`;
+      return `<span class="bnd ${mk.kind === "block" ? "" : mk.kind}${moved ? " moved" : ""}" data-testid="boundary" ` +
+        `data-target="${target}" data-active="${mk.active}"${mk.kind === "stale" ? ' data-stale="true"' : ""} title="${title}">` +
+        (mk.kind === "stale" ? `</span><span class="stale-flag">▲ ${esc(markerLabel(mk))}</span>`
+          : `<span class="flag">${esc(markerLabel(mk))}</span></span>`);
+    };
     const parts = [];
-    for (const s of segs) {
+    for (const s of m.segs) {
       if (s.kind === "block") {
-        const i = s.index;
-        const pfn = list[i];
-        if (i === bIndex) parts.push(marker("", "boundary", pfn));
-        const hinted = z.hinted.has(pfn);
+        if (mk && s.index === mk.index && mk.kind === "block") parts.push(marker());
         let cls = "blk";
-        if (hl.pfns.has(pfn)) cls += " sel";
-        if (anomPfns.has(pfn)) cls += " anom";
-        if (!ui.busy && ((arrived && arrived.has(pfn)) || (before && !before.has(pfn) && !d.full))) cls += " new";
-        if (dropped.has(pfn)) cls += " dropped";
-        parts.push(`<span class="${cls}" data-testid="block" data-pfn="${pfn}" data-hinted="${hinted}"` +
-          ` title="pfn ${pfn} · order ${order} · ${mt}${hinted ? " · Hinted" : ""}">${pfn}</span>`);
+        if (hl.pfns.has(s.pfn)) cls += " sel";
+        if (m.ring.has(s.pfn)) cls += " anom";
+        if (!ui.busy && ((arrived && arrived.has(s.pfn)) || (before && !before.has(s.pfn) && !d.full))) cls += " new";
+        if (ui.dropped.has(s.pfn)) cls += " dropped";
+        parts.push(`<span class="${cls}" data-testid="block" data-pfn="${s.pfn}" data-hinted="${s.hinted}"` +
+          ` title="pfn ${s.pfn} · order ${order} · ${mt}${s.hinted ? " · Hinted" : ""}">${s.pfn}</span>`);
       } else {
-        let h = 0;
-        for (let i = s.start; i < s.start + s.count; i++) if (z.hinted.has(list[i])) h++;
+        const h = s.hinted;
         parts.push(`<span class="elided" data-testid="elided" data-count="${s.count}" data-start="${s.start}"` +
           ` title="${s.count} blocks not shown${h ? `, ${h} of them Hinted` : ""}; click to show the whole list">` +
           `${narrow ? `…${num(s.count)}…` : `… ${num(s.count)} more …`}${h ? `<i class="eh" aria-label="${h} Hinted"></i>` : ""}</span>`);
       }
     }
-    if (n === 0 && !stale) {
-      parts.push(mine ? marker("empty", "—", "head") + `<span class="none">—</span>` : `<span class="none">—</span>`);
-    } else if (bIndex === n) {
-      parts.push(marker("head", "head", "head"));
-    } else if (stale) {
-      if (n === 0) parts.push(`<span class="none">—</span>`);
-      parts.push(`<span class="bnd stale" data-testid="boundary" data-target="${bnd.pfn}" data-stale="true"` +
-        ` data-active="${active}" title="boundary[${order}][${mt}] → ${bnd.pfn}, no longer on this list">` +
-        `<span class="flag">stale → ${bnd.pfn}</span></span>`);
-    }
-    if (expanded && n > budget) parts.push(`<span class="elided" data-collapse="1">collapse</span>`);
+    if (m.n === 0) parts.push(mk?.kind === "empty" ? marker() + `<span class="none">—</span>` : `<span class="none">—</span>`);
+    if (mk?.kind === "head") parts.push(marker());
+    else if (mk?.kind === "stale") parts.push(marker());
+    if (expanded && m.n > budget) parts.push(`<span class="elided" data-collapse="1">collapse</span>`);
     setHTML(el, parts.join(""));
     if (el.classList.contains("sel") !== hl.lists.has(cellKey)) el.classList.toggle("sel");
-    if (el.classList.contains("anom") !== anomHere) el.classList.toggle("anom");
+    if (el.classList.contains("anom") !== m.anomaly) el.classList.toggle("anom");
     if (el.classList.contains("expanded") !== expanded) el.classList.toggle("expanded");
-    setAttr(el, "data-count", n);
-    this.lastPfns.set(key + "|" + z.name, new Set(list.length > 2000 ? [] : list));
+    setAttr(el, "data-count", m.n);
+    this.lastPfns.set(cellKey, new Set(m.n > 2000 ? [] : m.list));
   }
 
   _click(e) {

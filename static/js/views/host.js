@@ -6,10 +6,10 @@
 import { num, setHTML, setText } from "../util.js";
 
 const FIGS = [
-  { key: "resident_pages", label: "host-resident", colour: "--ink", unit: "pg" },
+  { key: "resident_pages", label: "host-resident", short: "resident", colour: "--ink", unit: "pg" },
   { key: "reported_pages", label: "reported", colour: "--hinted", unit: "pg" },
   { key: "refaults", label: "refaults", colour: "--ink-2", unit: "pg" },
-  { key: "wasted_hints", label: "wasted hints", colour: "--anomaly", unit: "blocks" },
+  { key: "wasted_hints", label: "wasted hints", short: "wasted", colour: "--anomaly", unit: "blocks" },
 ];
 const MAX_SAMPLES = 240;
 const WINDOW_MS = 2000;
@@ -21,7 +21,8 @@ export class HostView {
     this.windowEl = document.getElementById("host-window");
     this.samples = [];
     this.root.innerHTML = FIGS.map((f) =>
-      `<div class="fig" data-testid="host-${f.key.replace(/_/g, "-")}"><span class="k">${f.label}</span>` +
+      `<div class="fig" data-testid="host-${f.key.replace(/_/g, "-")}"><span class="k"><span class="long">${f.label}</span>` +
+      `<span class="short">${f.short ?? f.label}</span></span>` +
       `<span class="v"></span><svg viewBox="0 0 100 30" preserveAspectRatio="none" aria-hidden="true">` +
       `<path class="ar" style="fill:var(${f.colour})"></path><path class="ln" style="stroke:var(${f.colour})"></path></svg>` +
       `<span class="d"></span></div>`).join("");
@@ -49,7 +50,7 @@ export class HostView {
       const prev = vEl.dataset.value;
       vEl.dataset.value = String(v);
       if (f.key === "resident_pages") {
-        setHTML(vEl, `${num(v)}<small> / ${num(total)} pg</small>`);
+        setHTML(vEl, `${num(v)}<small><span class="of"> / ${num(total)}</span> pg</small>`);
         setText(el.querySelector(".d"), `${total ? ((100 * v) / total).toFixed(1) : 0} % of the guest`);
       } else {
         setHTML(vEl, `${num(v)}<small> ${f.unit}</small>`);

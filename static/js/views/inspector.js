@@ -23,7 +23,7 @@ export class InspectorView {
     const { store, ui } = this.ctx;
     if (!(d.full || d.selection || d.anomalies || (ui.selection?.type === "block" && d.zones.size) || d.hinting)) return;
     const sel = ui.selection;
-    this.el.classList.toggle("empty", !sel && !(store.anomalies ?? []).length);
+    this.el.parentElement.classList.toggle("empty", !sel && !(store.anomalies ?? []).length);
     if (!sel) {
       const an = store.anomalies ?? [];
       if (!an.length) {

@@ -136,6 +136,7 @@ export class MemMapView {
         stripe = Math.round((projector ? 5 : 3) * u);
         gap = Math.round(3 * u);
         if (rowPages === pages && rows === 1) band = Math.max(band, 24 * u);
+        if (projector && rows <= 4) band = Math.max(band, 26 * u); // room for 15 px labels
       } else {
         const per = Math.floor(H / rows);
         band = Math.max(2, Math.min(16 * u, per - 2));
@@ -339,13 +340,15 @@ export class MemMapView {
         if (nr && code !== PAGE_HINTED) this._rects(z, z.start + from, to - from, (x, y, w, h) => g.fillRect(x, y, w, h));
       });
       // pfn labels at block heads, where they fit.
-      const fs = Math.max(9, Math.min(L.band * 0.5, (this.ctx.ui.projector ? 17 : 13) * this.u));
+      // On a projector nothing is written smaller than 15 px: no label rather than an unreadable one.
+      const proj = this.ctx.ui.projector;
+      const fs = proj ? Math.max(15, Math.min(L.band * 0.55, 17 * this.u)) : Math.max(9, Math.min(L.band * 0.5, 13 * this.u));
       g.font = `600 ${fs}px ${this.colours.mono}`;
       g.textBaseline = "middle";
       for (const [pfn, order, code] of blocks) {
         const label = String(pfn);
         const wpx = Math.min(1 << order, L.rowPages) * L.px;
-        if (g.measureText(label).width + 6 > wpx || L.band < 14) continue;
+        if (g.measureText(label).width + 6 > wpx || L.band < (proj ? fs + 4 : 14)) continue;
         this._rects(z, pfn, 1, (x, y) => {
           const dark = code >= PAGE_ALLOC && code < PAGE_HINTED && code !== PAGE_ALLOC + 3 && code !== PAGE_ALLOC + 2;
           if (code === PAGE_HINTED || code === PAGE_INFLIGHT) {
@@ -395,8 +398,12 @@ export class MemMapView {
     g.textAlign = "right";
     g.textBaseline = "middle";
     const every = Math.max(1, Math.ceil((lfs + 3) / L.rowH));
+    let lastY = -Infinity;
     for (let r = 0; r < L.rows; r += every) {
-      g.fillText(String(view.start + r * L.rowPages), L.gutter - 6 * this.u, r * L.rowH + L.band / 2 + 0.5);
+      const y = Math.max(lfs / 2 + 1, r * L.rowH + L.band / 2 + 0.5);
+      if (y - lastY < lfs + 2) continue;
+      lastY = y;
+      g.fillText(String(view.start + r * L.rowPages), L.gutter - 6 * this.u, y);
     }
     g.textAlign = "left";
     this.dirtyBase = false;

@@ -3,6 +3,7 @@
 // One header per zone is kept in the DOM (only the selected one shows), so the
 // flags of every zone are always readable by tests and screen readers.
 
+import { zoneHeadModel } from "../panels/zonehead.js";
 import { esc, num, ms, setAttr, setHTML, setProp, setText } from "../util.js";
 
 const lamp = (name, on, testid) =>
@@ -70,61 +71,41 @@ export class ZoneView {
   }
 
   _header(z) {
-    const { store } = this.ctx;
-    const h = store.hinting ?? {};
-    const work = h.work ?? { pending: false, phase: "idle" };
-    const cfg = store.config.hinting;
-    const cycling = work.zone === z.name;
-    let state;
-    let note = "";
-    let workKey = work.phase;
-    if (work.phase === "react" || work.phase === "drain") {
-      state = `stopped before ${work.phase}`;
-      note = cycling ? "cycling this zone · the zone lock is dropped" : `cycling ${esc(work.zone)}`;
-    } else if (work.pending) {
-      state = "pending";
-      workKey = "pending";
-      note = `page_hinting_process runs @ ${ms(work.due_ms)} ms`;
-    } else {
-      state = h.enabled ? "idle" : "idle · hinting off";
-      workKey = "idle";
-    }
-    const stepping = cfg.stepping;
+    const m = zoneHeadModel(this.ctx.store, z);
+    const w = m.work;
     const phaseStrip = `<span class="phase" aria-label="cycle phases">` +
       `<span>fill</span>` +
-      `<span class="${work.phase === "react" ? "on stop" : ""}">react</span>›` +
-      `<span class="${work.phase === "drain" ? "on stop" : ""}">drain</span></span>`;
+      `<span class="${w.phase === "react" ? "on stop" : ""}">react</span>›` +
+      `<span class="${w.phase === "drain" ? "on stop" : ""}">drain</span></span>`;
     let due;
-    if (work.pending && work.due_ms !== null && work.due_ms !== undefined) {
-      const left = Math.max(0, work.due_ms - store.now_ms);
-      const frac = cfg.delay_ms ? Math.min(1, left / cfg.delay_ms) : 0;
+    if (m.due.kind === "pending") {
       due = `<div class="kv due" data-testid="due"><span class="k">due</span>` +
-        `<span class="v">in ${num(left)} <span class="unit">ms @ ${ms(work.due_ms)}</span></span>` +
-        `<span class="bar" role="progressbar" aria-valuenow="${left}" aria-valuemax="${cfg.delay_ms}">` +
-        `<b style="width:${(frac * 100).toFixed(1)}%"></b></span></div>`;
-    } else if (work.phase !== "idle") {
+        `<span class="v">in ${num(m.due.left)} <span class="unit">ms @ ${ms(m.due.at)}</span></span>` +
+        `<span class="bar" role="progressbar" aria-valuenow="${m.due.left}" aria-valuemax="${this.ctx.store.config.hinting.delay_ms}">` +
+        `<b style="width:${(m.due.remaining * 100).toFixed(1)}%"></b></span></div>`;
+    } else if (m.due.kind === "running") {
       due = `<div class="kv due idle"><span class="k">due</span><span class="v">— running <span class="unit">` +
-        `${stepping ? "stepping" : ""}</span></span></div>`;
+        `${m.stepping ? "stepping" : ""}</span></span></div>`;
     } else {
-      due = `<div class="kv due idle"><span class="k">due</span><span class="v">— <span class="unit">delay ${cfg.delay_ms} ms` +
+      due = `<div class="kv due idle"><span class="k">due</span><span class="v">— <span class="unit">delay ${m.due.delay} ms` +
         `</span></span></div>`;
     }
-    const free = store.freePages(z);
-    const hinted = store.hintedPageCount(z);
-    const nAnom = (store.anomalies ?? []).filter((a) => a.zone === z.name || a.zone === null).length;
-    const last = z.start + z.pages - 1;
-    return `<div class="zname">${esc(z.name)}<small>pfn ${num(z.start)}–${num(last)}</small></div>` +
-      lamp("REQUESTED", !!z.flags.requested, "lamp-requested") +
-      lamp("ACTIVE", !!z.flags.active, "lamp-active") +
-      `<div class="kv"><span class="k">refcnt</span><span class="v big" data-testid="refcnt">${num(h.refcnt ?? 0)}</span></div>` +
-      `<div class="kv work" data-testid="work" data-work="${workKey}" data-cycling="${cycling}"><span class="k">work</span>` +
-      `<span class="v${cycling ? " cyc" : ""}">${state}</span><span class="note">${note || "&nbsp;"}</span></div>` +
+    const c = m.cfg;
+    return `<div class="zname">${esc(m.name)}<small>pfn ${num(m.start)}–${num(m.last)}</small></div>` +
+      lamp("REQUESTED", m.requested, "lamp-requested") +
+      lamp("ACTIVE", m.active, "lamp-active") +
+      `<div class="kv"><span class="k">refcnt</span><span class="v big" data-testid="refcnt">${num(m.refcnt)}</span></div>` +
+      `<div class="kv work" data-testid="work" data-work="${w.key}" data-cycling="${w.cycling}"><span class="k">work</span>` +
+      `<span class="v${w.cycling ? " cyc" : ""}">${w.words}</span><span class="note">${esc(w.note) || "&nbsp;"}</span></div>` +
+      `<span class="phone-line">zone ${esc(m.name)} · ${w.words}${m.batch ? ` · batch ${num(m.batch)} block${m.batch === 1 ? "" : "s"}` : ""}</span>` +
       phaseStrip + due +
-      `<div class="kv"><span class="k">free · hinted</span><span class="v">${num(free)} <span class="unit">pg</span> · ` +
-      `<span class="hp">${num(hinted)}</span> <span class="unit">pg</span></span></div>` +
-      `<div class="chips nonproj"><span class="chip">min_order ${cfg.min_order}</span><span class="chip">hwm ${cfg.hwm}</span>` +
-      `<span class="chip">capacity ${cfg.capacity}</span></div>` +
-      `<button class="anom-badge" data-testid="anomaly-badge" data-count="${nAnom}" title="anomalies present now">` +
-      `${nAnom ? "▲ " : ""}${nAnom} ${nAnom === 1 ? "anomaly" : "anomalies"}</button>`;
+      `<div class="kv fh"><span class="k">free · hinted</span><span class="v">${num(m.free)} <span class="unit">pg</span> · ` +
+      `<span class="hp">${num(m.hinted)}</span> <span class="unit">pg</span></span></div>` +
+      `<div class="chips"><span class="chip">min_order ${c.min_order}</span><span class="chip">hwm ${c.hwm}</span>` +
+      `<span class="chip">capacity ${c.capacity}</span></div>` +
+      `<div class="kv cfg" data-testid="zone-config"><span class="k">hwm · min_order · capacity</span>` +
+      `<span class="v">${c.hwm} · ${c.min_order} · ${c.capacity}</span></div>` +
+      `<button class="anom-badge" data-testid="anomaly-badge" data-count="${m.anomalies}" title="anomalies present now">` +
+      `${m.anomalies ? "▲ " : ""}${m.anomalies} ${m.anomalies === 1 ? "anomaly" : "anomalies"}</button>`;
   }
 }

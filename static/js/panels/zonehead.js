@@ -1,0 +1,81 @@
+// The zone header's model: lamps, refcnt, the work's state in words, the due
+// countdown, the zone's figures; and what the next step will do.  The live
+// header (views/zone.js), the explainer and the SVG export draw from it.
+
+/** Everything the header of zone `z` says. */
+export function zoneHeadModel(store, z) {
+  const h = store.hinting ?? {};
+  const work = h.work ?? { pending: false, phase: "idle", due_ms: null, zone: null };
+  const cfg = store.config.hinting;
+  const cycling = work.zone === z.name;
+  const phase = work.phase ?? "idle";
+  let words;
+  let note = "";
+  let key = phase;
+  if (phase === "react" || phase === "drain") {
+    words = `stopped before ${phase}`;
+    note = cycling ? "cycling this zone · the zone lock is dropped" : `cycling ${work.zone}`;
+  } else if (work.pending) {
+    words = "pending";
+    key = "pending";
+    note = `page_hinting_process runs @ ${fmt1(work.due_ms)} ms`;
+  } else {
+    words = h.enabled ? "idle" : "idle · hinting off";
+    key = "idle";
+  }
+  const now = store.now_ms ?? 0;
+  let due;
+  if (work.pending && work.due_ms !== null && work.due_ms !== undefined && phase === "idle") {
+    const left = Math.max(0, work.due_ms - now);
+    due = { kind: "pending", left, at: work.due_ms, remaining: cfg.delay_ms ? Math.min(1, left / cfg.delay_ms) : 0 };
+  } else if (phase !== "idle") {
+    due = { kind: "running", at: work.pending ? work.due_ms : null };
+  } else {
+    due = { kind: "idle", delay: cfg.delay_ms };
+  }
+  return {
+    name: z.name, start: z.start, last: z.start + z.pages - 1,
+    requested: !!z.flags.requested, active: !!z.flags.active, refcnt: h.refcnt ?? 0, enabled: !!h.enabled,
+    work: { key, words, note, phase, cycling, zone: work.zone ?? null },
+    due, stepping: !!cfg.stepping,
+    free: store.freePages(z), hinted: store.hintedPageCount(z),
+    batch: (h.batch ?? []).filter((b) => b.pfn >= z.start && b.pfn < z.start + z.pages).length,
+    cfg: { min_order: cfg.min_order, hwm: cfg.hwm, capacity: cfg.capacity },
+    anomalies: (store.anomalies ?? []).filter((a) => a.zone === z.name || a.zone === null).length,
+  };
+}
+
+/** What the next Step (S) does, in one sentence; `due` the model's due. */
+export function nextStep(store) {
+  const h = store.hinting ?? {};
+  const work = h.work ?? {};
+  const batch = h.batch ?? [];
+  const pages = batch.reduce((s, b) => s + (1 << b.order), 0);
+  if (work.phase === "react") {
+    return `react: the host drops the batch's ${pages} page${pages === 1 ? "" : "s"} (${batch.length} block` +
+      `${batch.length === 1 ? "" : "s"}); allocs and frees go on meanwhile, the zone lock is dropped`;
+  }
+  if (work.phase === "drain") return "drain: the batch goes back to its free lists, marked Hinted, and the boundaries move";
+  if (work.pending && work.due_ms !== null && work.due_ms !== undefined) {
+    const left = Math.max(0, work.due_ms - (store.now_ms ?? 0));
+    return left > 0
+      ? `page_hinting_process is due @ ${fmt1(work.due_ms)} ms, in ${fmt1(left)} ms: Step advances the clock to it and runs it`
+      : "page_hinting_process is due now: Step runs it";
+  }
+  if (!h.enabled) return "hinting is off: H turns it on (page_hinting_startup)";
+  return "nothing is pending: a free that takes nr_free to hinted + hwm requests the next cycle";
+}
+
+/** The step a Step (S) press should send: an advance to the due time when work waits for it, else `step`. */
+export function stepRequest(store) {
+  const work = store.hinting?.work ?? {};
+  const left = work.pending && work.phase === "idle" && work.due_ms !== null && work.due_ms !== undefined
+    ? work.due_ms - (store.now_ms ?? 0) : 0;
+  return left > 0 ? { do: "advance", ms: Math.ceil(left) } : { do: "step" };
+}
+
+function fmt1(t) {
+  if (t === null || t === undefined) return "—";
+  const v = Math.round(t * 10);
+  return `${v < 0 ? "-" : ""}${String(Math.floor(Math.abs(v) / 10)).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}.${Math.abs(v) % 10}`;
+}
