@@ -59,9 +59,10 @@ def meta_of(session: Session, next_branch: int) -> dict[str, Any]:
 
 def _meta_key(session: Session) -> tuple[Any, ...]:
     """Everything meta_of reads, by identity where it is a value object: compared after every request."""
-    return (session.timeline.cursor, getattr(session.timeline, "floor", 0), session.clock_running, session.speed, session.workload is not None,
+    tl = session.timeline
+    return (tl.cursor, getattr(tl, "floor", 0), session.clock_running, session.speed, session.workload is not None,
             id(session.workload_params), session.workload_steps, id(session.view), session.view_by, session.used,
-            tuple(id(b) for b in session.timeline.branches))
+            tuple(id(b) for b in tl.branches))
 
 
 def branch_blob(branch: Branch) -> bytes:
