@@ -51,13 +51,15 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .durable import DurableSessions
 from .errors import LimitError
-from .protocol import ErrorInfo, ErrorMsg
+from .protocol import ErrorInfo, ErrorMsg, HelloMsg
 from .redis_store import PREFIX, RedisStore, session_keys
+from .roles import Role
 from .sessions import Session
 from .settings import Settings
-from .stall import close_within, gave_up, give_up, send_within
+from .stall import client_frames, close_within, give_up, send_within
 from .store import SessionWrite
 from .subscriber import SNAPSHOT, Subscriber
+from .ws import BINARY_REFUSED, Connection
 
 log = logging.getLogger("hinting_lab.cluster")
 CLOSE_MOVED = 1012  # "service restart": the client reconnects, and finds the session's new process
@@ -277,22 +279,12 @@ class Relay:
         writer = asyncio.get_running_loop().create_task(self._writer(asyncio.current_task()))
         try:
             if await self.send({"t": "attach", "addr": self.address}):
-                while not self.sub.closing:
-                    try:
-                        message = await self.ws.receive()
-                    except asyncio.CancelledError:
-                        if gave_up(self.sub):
-                            break  # the writer gave up on a client that reads nothing
-                        raise
-                    if message["type"] == "websocket.disconnect":
-                        break
-                    text = message.get("text")
+                async for text in client_frames(self.ws, self.sub):
                     if text is None:
-                        self.sub.reply(ErrorMsg(error=ErrorInfo(
-                            code="bad_frame", message="binary frames are not part of this protocol: send JSON as "
-                            "text", field="message")).model_dump_json())
-                        continue
-                    await self.send({"t": "in"}, [text])
+                        self.sub.reply(ErrorMsg(error=ErrorInfo(code="bad_frame", message=BINARY_REFUSED,
+                                                                field="message")).model_dump_json())
+                    else:
+                        await self.send({"t": "in"}, [text])
         except WebSocketDisconnect:
             pass
         finally:
@@ -559,10 +551,6 @@ class ClusterSessions(DurableSessions):
         return box
 
     def _attach_guest(self, header: dict[str, Any]) -> None:
-        from .protocol import HelloMsg
-        from .roles import Role
-        from .ws import Connection
-
         node, conn, sid = header["node"], header["conn"], header["sid"]
         box = self._outbox(node)
         session = self.sessions.get(sid)

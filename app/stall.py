@@ -18,6 +18,7 @@ import contextlib
 import logging
 import socket
 import struct
+from collections.abc import AsyncIterator
 from typing import Any
 
 log = logging.getLogger("hinting_lab.ws")
@@ -88,6 +89,21 @@ def _cut(transport: Any) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
+
+
+async def client_frames(ws: Any, sub: Any) -> AsyncIterator[str | None]:
+    """The client's frames, as text (None for a binary frame), until it leaves, the connection is closing,
+    or the writer gives up on it (`give_up`)."""
+    while not sub.closing:
+        try:
+            message = await ws.receive()
+        except asyncio.CancelledError:
+            if gave_up(sub):
+                return
+            raise
+        if message["type"] == "websocket.disconnect":
+            return
+        yield message.get("text")
 
 
 def gave_up(sub: Any) -> bool:

@@ -51,12 +51,13 @@ from .protocol import (
 from .roles import Role
 from .sessions import Session, SessionManager
 from .settings import Settings
-from .stall import close_within, gave_up, give_up, send_within
+from .stall import client_frames, close_within, give_up, send_within
 from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
 CLOSE_TRY_LATER = 1013
 CLOSE_NO_SESSION = 4404
+BINARY_REFUSED = "binary frames are not part of this protocol: send JSON as text"
 log = logging.getLogger("hinting_lab.ws")
 MESSAGE_TAGS = ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
                 "identity", "resync", "ping")
@@ -102,19 +103,9 @@ class Connection:
         session.subscribe(self.sub)
         writer = asyncio.get_running_loop().create_task(self._writer(asyncio.current_task()))
         try:
-            while not self.sub.closing:
-                try:
-                    message = await self.ws.receive()
-                except asyncio.CancelledError:
-                    if gave_up(self.sub):
-                        break  # the writer gave up on a client that reads nothing
-                    raise
-                if message["type"] == "websocket.disconnect":
-                    break
-                text = message.get("text")
+            async for text in client_frames(self.ws, self.sub):
                 if text is None:
-                    self.fail(None, "bad_frame", "binary frames are not part of this protocol: send JSON as text",
-                              "message")
+                    self.fail(None, "bad_frame", BINARY_REFUSED, "message")
                 else:
                     self.handle_safely(text)
         except WebSocketDisconnect:
