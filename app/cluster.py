@@ -56,7 +56,7 @@ from .redis_store import PREFIX, RedisStore, session_keys
 from .roles import Role
 from .sessions import Session
 from .settings import Settings
-from .stall import client_frames, close_within, give_up, send_within
+from .stall import client_frames, close_within, finish_writer, give_up, send_within
 from .store import SessionWrite
 from .subscriber import SNAPSHOT, Subscriber
 from .ws import BINARY_REFUSED, Connection
@@ -293,12 +293,7 @@ class Relay:
                 with contextlib.suppress(Exception):
                     await cluster.redis.publish(inbox(self.owner), encode(
                         {"t": "detach", "node": cluster.node, "conn": self.id, "sid": self.sid}, []))
-            if self.sub.closing:
-                with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(asyncio.shield(writer), 1.0)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            await finish_writer(self.sub, writer)
 
     async def _writer(self, reader: asyncio.Task[Any] | None = None) -> None:
         sub, ws = self.sub, self.ws

@@ -106,6 +106,16 @@ async def client_frames(ws: Any, sub: Any) -> AsyncIterator[str | None]:
         yield message.get("text")
 
 
+async def finish_writer(sub: Any, writer: asyncio.Task[Any]) -> None:
+    """The reader is done: let a closing writer send its close frame (if the client still reads), then stop it."""
+    if sub.closing:
+        with contextlib.suppress(asyncio.TimeoutError, Exception):
+            await asyncio.wait_for(asyncio.shield(writer), 1.0)
+    writer.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await writer
+
+
 def gave_up(sub: Any) -> bool:
     """In the reader, on CancelledError: True if it was give_up (the handler ends normally), not a shutdown."""
     if getattr(sub, "stalled", False):

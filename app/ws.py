@@ -51,7 +51,7 @@ from .protocol import (
 from .roles import Role
 from .sessions import Session, SessionManager
 from .settings import Settings
-from .stall import client_frames, close_within, give_up, send_within
+from .stall import client_frames, close_within, finish_writer, give_up, send_within
 from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
@@ -112,13 +112,7 @@ class Connection:
             pass
         finally:
             session.unsubscribe(self.sub)
-            if self.sub.closing:
-                # Let the writer send the close frame (with its reason) if the client still reads.
-                with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(asyncio.shield(writer), 1.0)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            await finish_writer(self.sub, writer)
 
     async def _writer(self, reader: asyncio.Task[Any] | None = None) -> None:
         sub = self.sub
