@@ -45,6 +45,7 @@ SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FLUSH_EVERY_S = 0.05
 BIG_RESTORE = 20_000  # steps: restored in a worker thread, not on the loop
 PURGE_EVERY_S = 3600.0
+FIRST_WRITE = "_store_first_write"  # a new session's first write, prepared with it (new_session)
 
 
 def open_sessions(settings: Settings) -> DurableSessions:
@@ -178,13 +179,23 @@ class DurableSessions(SessionManager):
 
     # --- creating and loading ---------------------------------------------------------
 
+    def new_session(self, scenario: Any, preset: str | None, address: str = "", deadline: Any = None) -> Session:
+        """A session and its first write, both prepared where the replay runs (a worker thread for a large
+        scenario: packing a long history for the store takes a while too)."""
+        session = super().new_session(scenario, preset, address, deadline)
+        journal = Journal()
+        session.__dict__[FIRST_WRITE] = (journal, journal.changes(session, create=True))
+        return session
+
     def register(self, session: Session) -> Session:
+        journal, write = session.__dict__.pop(FIRST_WRITE, (Journal(), None))
         self.make_room(session.address, session_bytes(session))
         super().register(session)
-        journal = Journal()
         for _ in range(20):
-            write = journal.changes(session, create=True)
+            if write is None:
+                write = journal.changes(session, create=True)
             assert write is not None
+            write.sid = session.id  # it may have changed: ids are checked again here
             self._stamp(session, write)
             try:
                 done = self.store.write(write)
@@ -195,7 +206,7 @@ class DurableSessions(SessionManager):
                 while session.id in self.sessions:
                     session.id = _new_id()
                 self.sessions[session.id] = session
-                journal = Journal()
+                journal, write = Journal(), None
                 continue
             if done is not None:
                 self._pending[session] = done

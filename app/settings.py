@@ -35,7 +35,7 @@ class Settings:
     max_queue: int = field(default=256, metadata={"help": "messages queued per slow viewer before it resyncs"})
     send_timeout_s: float = field(default=15.0, metadata={
         "help": "a connection whose client reads nothing for this long is closed, with a reason"})
-    socket_send_buffer_kb: int = field(default=256, metadata={
+    socket_send_buffer_kb: int = field(default=128, metadata={
         "help": "kernel send buffer per connection (0: the system's, up to 4 MiB): what a client that stops "
         "reading can hold up before it is noticed"})
     max_control_queue: int = field(default=1024, metadata={

@@ -43,10 +43,15 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.robustness_bench import Pinger, _flood_child, pct  # noqa: E402
+from bench.robustness_bench import Pinger, _flood_child, cpu_s, pct  # noqa: E402
 from tests.support import LabServer, machine_info  # noqa: E402
 
 HEAD = re.compile(r'"type":"(\w+)","seq":(\d+)')
+
+
+def cpu_share(pid: int, since: tuple[float, float], now: float) -> float:
+    """The server's CPU time over wall time since `since` (wall, cpu)."""
+    return (cpu_s(pid) - since[1]) / max(1e-9, now - since[0])
 
 
 def rss_mb(pid: int) -> float:
@@ -167,6 +172,7 @@ async def soak(args: argparse.Namespace, lab: LabServer, log: Path) -> None:
         flood_proc = None
         length0 = (await http.get(f"/api/sessions/{s['id']}")).json()["history_length"]
         next_print = t_start + 60
+        last_cpu = (time.time(), cpu_s(pid))
         while time.time() < t_start + seconds:
             await asyncio.sleep(5)
             now = time.time()
@@ -188,8 +194,10 @@ async def soak(args: argparse.Namespace, lab: LabServer, log: Path) -> None:
             if now >= next_print:
                 next_print += 60
                 print(f"  {int((now - t_start) / 60)} min: RSS {rss[-1][1]:.0f} MiB, estimate {rss[-1][2]:.0f} MiB, "
-                      f"sessions in memory {health['sessions_in_memory']}, connections {health['connections']}",
-                      flush=True)
+                      f"sessions in memory {health['sessions_in_memory']}, connections {health['connections']}, "
+                      f"machine load {Path('/proc/loadavg').read_text().split()[0]}, server CPU "
+                      f"{cpu_share(pid, last_cpu, now):.0%}", flush=True)
+                last_cpu = (now, cpu_s(pid))
         length1 = (await http.get(f"/api/sessions/{s['id']}")).json()["history_length"]
         achieved = (length1 - length0) / (time.time() - t_start)
         pinger.finish()
