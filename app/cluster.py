@@ -381,13 +381,13 @@ class ClusterSessions(DurableSessions):
             self.leases[sid] = lease.decode() if isinstance(lease, bytes) else str(lease)
             self.remote.pop(sid, None)
             try:
-                record = await self.rstore.load(sid)
-                if record is None:
-                    raise LookupError(sid)
-                session = await self._adopt(record)
+                record = await self._read(sid)
+                session = None if record is None else await self._adopt(record)
             except BaseException:
                 await self._release(sid)
                 raise
+            if session is None:
+                await self._release(sid)
             return session
         return None
 

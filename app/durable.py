@@ -65,6 +65,7 @@ class DurableSessions(SessionManager):
         self.budget = settings.memory_budget_mb << 20
         self.evicted = 0
         self.loaded = 0
+        self.unloadable = 0
         self._loading: dict[str, asyncio.Future[Session | None]] = {}
         self._pending: dict[Session, Awaitable[None]] = {}
         self._was_running: set[Session] = set()
@@ -240,18 +241,32 @@ class DurableSessions(SessionManager):
         return session
 
     async def _load(self, sid: str) -> Session | None:
-        record = await self.store.load(sid)
-        if record is None:
-            return None
-        return await self._adopt(record)
+        record = await self._read(sid)
+        return None if record is None else await self._adopt(record)
 
-    async def _adopt(self, record: SessionRecord) -> Session:
+    async def _read(self, sid: str) -> SessionRecord | None:
+        try:
+            return await self.store.load(sid)
+        except ValueError:  # the parts stored do not add up (SessionRecord.check), or not JSON
+            log.exception("session %s is in the store but cannot be read; answered as unknown", sid)
+            self.unloadable += 1
+            return None
+
+    async def _adopt(self, record: SessionRecord) -> Session | None:
+        """The stored session in memory; None (and a log entry) if what is stored cannot be restored."""
         t0 = time.perf_counter()
         self.make_room("", 0)
-        if record.length > BIG_RESTORE:
-            session = await asyncio.to_thread(restore_session, record, self.settings)
-        else:
-            session = restore_session(record, self.settings)
+        try:
+            if record.length > BIG_RESTORE:
+                session = await asyncio.to_thread(restore_session, record, self.settings)
+            else:
+                session = restore_session(record, self.settings)
+        except Exception:
+            # A store written by a bug, edited by hand, or by a newer model: answered as unknown (a page
+            # that controlled it recreates it from the history it kept), never as a crash.
+            log.exception("session %s is in the store but cannot be restored; answered as unknown", record.sid)
+            self.unloadable += 1
+            return None
         existing = self.sessions.get(record.sid)
         if existing is not None:  # loaded meanwhile by another path
             return existing
@@ -351,7 +366,8 @@ class DurableSessions(SessionManager):
     def report(self) -> dict[str, Any]:
         return {"store": self.store.kind, "where": self.store.where, "sessions_in_memory": len(self.sessions),
                 "memory_in_use_mb": round(self.memory_in_use() / (1 << 20), 1),
-                "memory_budget_mb": self.settings.memory_budget_mb, "unloaded": self.evicted, "loaded": self.loaded}
+                "memory_budget_mb": self.settings.memory_budget_mb, "unloaded": self.evicted, "loaded": self.loaded,
+                "unrestorable": self.unloadable}
 
     # --- sessions run by another process (app/cluster.py) ----------------------------------------
 

@@ -274,3 +274,23 @@ def test_an_idle_session_is_unloaded_and_comes_back_at_the_same_step(tmp_path: A
         assert s["id"] not in manager.sessions
         assert c.get(f"/api/sessions/{s['id']}/state").json() == state
         assert s["id"] in manager.sessions
+
+
+def test_a_stored_session_that_cannot_be_restored_is_answered_as_unknown(tmp_path: Any, caplog: Any) -> None:
+    db = str(tmp_path / "lab.db")
+    with make_client(db=db) as c:
+        good = new_session(c, {"preset": "tiny"})
+        bad = new_session(c, {"preset": "tiny"})
+    store = SQLiteStore(db)
+    # A step no model accepts, and a length the parts do not add up to (a bug, or an edit by hand).
+    store.db.execute("INSERT INTO steps (sid, i, step) VALUES (?, 0, ?)", (bad["id"], '{"do": "explode"}'))
+    store.db.execute("UPDATE sessions SET length = 1 WHERE id = ?", (bad["id"],))
+    store.db.execute("UPDATE sessions SET length = 5 WHERE id = ?", (good["id"],))
+    with caplog.at_level("ERROR"), make_client(db=db) as c:
+        for s in (bad, good):
+            r = c.get(f"/api/sessions/{s['id']}")
+            assert r.status_code == 404 and r.json()["error"]["code"] == "no_session"
+        with c.websocket_connect(bad["ws_url"]) as ws:
+            assert json.loads(ws.receive_text())["error"]["code"] == "no_session"
+        assert c.get("/healthz").json()["unrestorable"] >= 2
+    assert "cannot be restored" in caplog.text and "cannot be read" in caplog.text
