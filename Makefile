@@ -57,6 +57,7 @@ redis:
 
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-core: $(VENV)/.test-deps
 	$(PY) -m pytest -q tests/core

@@ -27,6 +27,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from core.eventlog import replay_events, replay_plan
+from core.trace import Category
 
 from .errors import LimitError
 from .sessions import Session, SessionManager
@@ -73,6 +74,18 @@ def _kinds(raw: str | None, field: str) -> tuple[list[str] | None, JSONResponse 
     return kinds, None
 
 
+def _categories(raw: str | None) -> tuple[list[str] | None, JSONResponse | None]:
+    if raw is None:
+        return None, None
+    cats = [c for c in raw.split(",") if c]
+    known = {c.value for c in Category}
+    for c in cats:
+        if c not in known:
+            return None, _error(422, "invalid", f"{c!r} is not an event category (one of {', '.join(sorted(known))})",
+                                "categories")
+    return cats, None
+
+
 def _int(raw: str | None, field: str, default: int) -> tuple[int, JSONResponse | None]:
     if raw is None or raw == "":
         return default, None
@@ -91,8 +104,9 @@ def register(app: FastAPI) -> None:
     async def session_events(sid: str, request: Request) -> Any:
         """Events of steps from..to-1 (positions on the session's history), newest `max_log_events` kept.
 
-        Query: `from`, `to` (default: the cursor), `kinds` / `not_kinds` (comma-separated raw
-        kinds to keep / drop), `anomalies=1` (only events naming an anomaly).
+        Query: `from`, `to` (default: the cursor), `kinds` / `not_kinds` (comma-separated event
+        kinds to keep / drop), `categories` (comma-separated categories to keep: step, alloc,
+        free, hinting, work, boundary, anomaly), `anomalies=1` (only events naming an anomaly).
         """
         session = manager.get(sid)
         if session is None:
@@ -116,6 +130,9 @@ def register(app: FastAPI) -> None:
         not_kinds, bad = _kinds(q.get("not_kinds"), "not_kinds")
         if bad:
             return bad
+        categories, bad = _categories(q.get("categories"))
+        if bad:
+            return bad
         anomalies = q.get("anomalies") in ("1", "true")
         # Too long a range: keep its newest part, from the earliest checkpoint the limit reaches.
         limit = settings.max_log_replay_steps
@@ -137,7 +154,8 @@ def register(app: FastAPI) -> None:
                 "message": f"this session has replayed its share of steps for the log this minute; "
                            f"try again in {wait:.0f} s"}}, status_code=429, headers={"Retry-After": f"{wait:.0f}"})
         job = functools.partial(replay_events, checkpoint, steps, base, served, cap=settings.max_log_events,
-                                kinds=kinds, not_kinds=not_kinds or (), anomalies_only=anomalies)
+                                kinds=kinds, not_kinds=not_kinds or (), categories=categories,
+                                anomalies_only=anomalies)
         heavy = getattr(app.state, "heavy", None)  # the server's worker threads for big jobs, when it has them
         try:
             found = await (heavy.run(job) if heavy is not None else asyncio.to_thread(job))

@@ -28,6 +28,7 @@ from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
 from .jsonin import Unreadable, read_json, read_json_in_pieces
 from .links import LinkStore
+from .live_host import register as register_live_host
 from .loader import SessionLoader
 from .origins import OriginPolicy
 from .presets import get_preset, load_presets
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await links.import_dir(settings.links_dir)
         yield
         await manager.stop()
+        app.state.host_view.close()  # the live host view's worker process (app/live_host.py)
 
     app = FastAPI(
         title="Hinting Lab",
@@ -309,6 +311,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def stored_link(link_id: str) -> Response:
         return dashboard()
 
+    register_live_host(app, settings)  # "This machine", Simulate this machine, trace upload (app/live_host.py)
     if static_dir.is_dir():
         app.mount("/static", StaticFiles(directory=static_dir), name="static")
     return app

@@ -242,7 +242,7 @@ class SnapshotMsg(_Msg):
 
     type: Literal["snapshot"] = "snapshot"
     seq: int = Field(description="Deltas that follow carry seq + 1, seq + 2, ...")
-    state: dict[str, Any] = Field(description="hinting-state/1")
+    state: dict[str, Any] = Field(description="hinting-state/1; hinting-host/1 on /ws/host (docs/live-host.md)")
     session: SessionInfo
     recent_events: list[dict[str, Any]] = Field(
         default_factory=list, description="The newest events so far (up to 50), so a late joiner's log is not empty."

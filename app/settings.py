@@ -105,6 +105,10 @@ class Settings:
         "help": "the seed patch file ([v2,4/5] mm: Introduce Hinted pages, with its review thread), so the event "
         "log's seed line references open it at their lines"})
     log_level: str = field(default="info", metadata={"help": "uvicorn log level"})
+    proc_root: str = field(default="/", metadata={"help": "where the live host view reads /proc and /sys from"})
+    host_refresh_s: float = field(default=1.0, metadata={"help": "seconds between reads of the host while watched"})
+    host_map_max_pages: int = field(default=1 << 26, metadata={"help": "largest host whose kpageflags map is read"})
+    max_trace_bytes: int = field(default=256 << 20, metadata={"help": "largest trace accepted by /api/import-trace"})
 
     def limits(self) -> dict[str, Any]:
         """What clients are told (hello message, /healthz)."""

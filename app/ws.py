@@ -24,6 +24,7 @@ from core import InvalidInput, StepFailed
 
 from .errors import LimitError
 from .jsonin import Unreadable, read_json
+from .live_host import HOST_ID, serve_host
 from .origins import OriginPolicy
 from .protocol import (
     PROTOCOL_VERSION,
@@ -327,6 +328,8 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
     manager.connections[address] += 1
     try:
         await ws.accept()
+        if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
+            return await serve_host(ws, settings)
         try:
             session = await manager.find(session_id)  # loaded from the store if it is not in memory
         except LimitError as err:

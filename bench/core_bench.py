@@ -11,6 +11,9 @@ Figures:
   boot      64 GiB boot time and peak RSS (a fresh process).
   frag      peak RSS of a 64 GiB machine with every other page allocated.
   replay    `python -m core replay` steps/s end to end on a 100,000-step churn.
+  instructions  callgrind's count of instructions per replayed step and per
+            churn operation (events off and on): the same run after run,
+            unlike seconds on this VM, so the figures to compare versions by.
 
 Each memory figure runs in a child process so peak RSS is its own.
 """
@@ -121,26 +124,46 @@ def replay_bench(steps: int) -> tuple[float, float]:
     return n / elapsed, elapsed
 
 
-def replay_instructions(steps: int) -> float | None:
-    """Instructions per step of `python -m core replay`, counted by callgrind.
+# Code run under callgrind, with its bytecode cached as installed code runs
+# (PYTHONDONTWRITEBYTECODE, set in this sandbox, would otherwise make every run
+# compile core from source and count that too).
+CACHED_BYTECODE = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-    Unlike seconds on this VM, whose speed swings by tens of percent from one
-    minute to the next, an instruction count is the same run after run: the
-    figure to compare two versions of the code with.
-    """
+
+def callgrind(args: list[str]) -> int:
+    """Instructions a command executes (callgrind's "Collected")."""
+    subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=CACHED_BYTECODE)  # warm the cache
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out", *args],
+                             cwd=ROOT, capture_output=True, text=True, check=True, env=CACHED_BYTECODE)
+    return next(int(line.split(":")[-1]) for line in out.stderr.splitlines() if "Collected :" in line)
+
+
+def replay_instructions(steps: int) -> float | None:
+    """Instructions per step of `python -m core replay`, whole process."""
     if shutil.which("valgrind") is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path, n = churn_file(Path(tmp), steps)
-        out = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
-             sys.executable, "-m", "core", "replay", str(path)],
-            cwd=ROOT, capture_output=True, text=True, check=True,
-        )
-    for line in out.stderr.splitlines():
-        if "Collected :" in line:
-            return int(line.split(":")[-1]) / n
-    return None
+        return callgrind([sys.executable, "-m", "core", "replay", str(path)]) / n
+
+
+CHURN_CODE = """
+import sys
+sys.path.insert(0, '.')
+from bench.core_bench import churn
+churn(1, int(sys.argv[1]), sys.argv[2] == 'on')
+"""
+
+
+def churn_instructions(ops: int, events: bool) -> float | None:
+    """Instructions per churn operation: a run of 3x ops minus one of ops (setup cancels out)."""
+    if shutil.which("valgrind") is None:
+        return None
+    on = "on" if events else "off"
+    short = callgrind([sys.executable, "-c", CHURN_CODE, str(ops), on])
+    long = callgrind([sys.executable, "-c", CHURN_CODE, str(3 * ops), on])
+    return (long - short) / (2 * ops)
 
 
 def main() -> None:
@@ -191,6 +214,11 @@ def main() -> None:
         per_step = replay_instructions(20_000)
         if per_step is not None:
             print(f"replay cost: {per_step:,.0f} instructions per step (callgrind; 20,000-step churn, whole process)")
+        for events in (False, True):
+            per_op = churn_instructions(20_000, events)
+            if per_op is not None:
+                print(f"churn cost, events {'on ' if events else 'off'}: {per_op:,.0f} instructions per op "
+                      "(callgrind; 1 GiB, 60,000 ops minus 20,000)")
     print(f"bench process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -3,6 +3,7 @@
 replay   print the hinting-replay/1 document (FORMATS.md) on stdout
 explain  print what happened, one line per event, with seed lines
 check    replay with the invariant checker after every step
+import-trace  turn a kernel page-allocation trace into a scenario (core/trace_import.py)
 
 An unreadable or invalid scenario prints the field at fault on stderr and
 exits with status 2.
@@ -20,6 +21,11 @@ from .scenario import load_scenario, replay, replay_json, run_steps
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list[:1] == ["import-trace"]:  # its own options (core/trace_import.py)
+        from .trace_import import cli
+
+        return cli(args_list[1:])
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_replay = sub.add_parser("replay", help="print the hinting-replay/1 output of a scenario")
@@ -30,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p_explain.add_argument("scenario")
     p_check = sub.add_parser("check", help="replay with the invariant checker after every step")
     p_check.add_argument("scenario")
+    sub.add_parser("import-trace", help="convert a kmem page-allocation trace into a scenario", add_help=False)
     args = parser.parse_args(argv)
 
     try:

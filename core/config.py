@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import InvalidInput
+from .initial_state import parse_initial_states
 from .mmzone import MAX_ORDER_LIMIT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .design import DesignConfig
 
 DEFAULT_MAX_ORDER = 11
 DEFAULT_PAGEBLOCK_ORDER = 9
@@ -21,7 +25,6 @@ DEFAULT_CAPACITY = 32
 DEFAULT_DELAY_MS = 100
 # A safety net for direct users; the server sets its own, lower limit.
 DEFAULT_MAX_PAGES = 1 << 24  # 64 GiB
-DESIGNS = ("seed",)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class MachineConfig:
     max_order: int = DEFAULT_MAX_ORDER
     pageblock_order: int = DEFAULT_PAGEBLOCK_ORDER
     zones: tuple[tuple[str, int], ...] = (DEFAULT_ZONE,)
+    # Zone name -> its initial state (initial_state.ZoneInitial), for zones that have one.
+    initial: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def nr_pages(self) -> int:
@@ -45,19 +50,21 @@ class MachineConfig:
         return {
             "max_order": self.max_order,
             "pageblock_order": self.pageblock_order,
-            "zones": [{"name": n, "pages": p} for n, p in self.zones],
+            "zones": [{"name": n, "pages": p, **({"initial": self.initial[n].document} if n in self.initial else {})}
+                      for n, p in self.zones],
         }
 
 
 @dataclass(frozen=True)
 class HintingConfig:
-    design: str = "seed"
+    """The seed's configuration (MODEL.md's constants); each design has its own (design.py)."""
+
+    design: ClassVar[str] = "seed"
     min_order: int = DEFAULT_PAGEBLOCK_ORDER
     hwm: int = DEFAULT_HWM
     capacity: int = DEFAULT_CAPACITY
     delay_ms: int = DEFAULT_DELAY_MS
     stepping: bool = False
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,15 +81,14 @@ def want_int(obj: Any, path: str, lo: int | None = None, hi: int | None = None) 
     """An integer (JSON number without a fraction, never a boolean) within [lo, hi]."""
     if isinstance(obj, bool) or not isinstance(obj, (int, float)):
         raise InvalidInput(f"must be an integer, got {_show(obj)}", path)
-    if isinstance(obj, float):
-        if not obj.is_integer():
-            raise InvalidInput(f"must be an integer, got {obj}", path)
-        obj = int(obj)
-    if lo is not None and obj < lo:
-        raise InvalidInput(f"must be >= {lo}, got {obj}", path)
-    if hi is not None and obj > hi:
-        raise InvalidInput(f"must be <= {hi}, got {obj}", path)
-    return obj
+    if isinstance(obj, float) and not obj.is_integer():
+        raise InvalidInput(f"must be an integer, got {obj}", path)
+    value = int(obj)
+    if lo is not None and value < lo:
+        raise InvalidInput(f"must be >= {lo}, got {value}", path)
+    if hi is not None and value > hi:
+        raise InvalidInput(f"must be <= {hi}, got {value}", path)
+    return value
 
 
 def want_bool(obj: Any, path: str) -> bool:
@@ -151,21 +157,21 @@ def parse_machine(obj: Any, path: str = "machine", max_pages: int = DEFAULT_MAX_
             f"the machine has {total} pages; the limit here is {max_pages}",
             f"{path}.zones",
         )
-    return MachineConfig(max_order, pageblock_order, zones)
+    initial = parse_initial_states(zones_obj, zones, max_order, pageblock_order, path)
+    return MachineConfig(max_order, pageblock_order, zones, initial)
 
 
-def parse_hinting(obj: Any, machine: MachineConfig, path: str = "hinting") -> HintingConfig:
+def parse_hinting(obj: Any, machine: MachineConfig, path: str = "hinting") -> DesignConfig:
+    """The configuration of the design a scenario's "hinting" object names (default: the seed)."""
+    from .designs import DESIGNS  # the designs import this module for its checks
+
     if obj is None:
         obj = {}
     obj = want_object(obj, path)
     design = obj.get("design", "seed")
-    if design not in DESIGNS:
+    cls = DESIGNS.get(design) if isinstance(design, str) else None
+    if cls is None:
         raise InvalidInput(
             f"unknown design {_show(design)}; this version models {', '.join(DESIGNS)}", f"{path}.design"
         )
-    min_order = want_int(obj.get("min_order", machine.pageblock_order), f"{path}.min_order", 0, machine.max_order - 1)
-    hwm = want_int(obj.get("hwm", DEFAULT_HWM), f"{path}.hwm", 0)
-    capacity = want_int(obj.get("capacity", DEFAULT_CAPACITY), f"{path}.capacity", 1, 1 << 20)
-    delay_ms = want_int(obj.get("delay_ms", DEFAULT_DELAY_MS), f"{path}.delay_ms", 0, 10**9)
-    stepping = want_bool(obj.get("stepping", False), f"{path}.stepping")
-    return HintingConfig(design, min_order, hwm, capacity, delay_ms, stepping)
+    return cls.parse_config(obj, machine, path)

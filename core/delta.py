@@ -17,6 +17,7 @@ Delta format ("changes"):
          "allocated": {"add": [[16, 2, "Movable"]], "del": [28]},
          "pageblocks": {"3": "Isolate"},
          "residency": [["drop", 16, 4], ["back", 16, 4]],
+         "nr_free_pages": 12040, "batch_pages": 0,
          "flags": {"requested": true, "active": false},
          "hinted_pages": [1, 0, 0]}},
      "hinting": {...the whole hinting object...},
@@ -29,6 +30,12 @@ already in the list) or at the tail when `before` is null.  "residency" lists,
 in order, the pages the host dropped ("drop", a reported block) and the pages
 that came back ("back", a refaulting allocation); the zone's `nonresident`
 runs ([first pfn, count]) follow from them.
+
+The design's part of a zone (design.py) travels the same way under the
+design's own names: its list of marked blocks (the seed's "hinted") as
+{"add", "del"}, its small fields (the seed's "flags", "hinted_pages") whole.
+Any zone key other than "lists", "nr_free", "allocated", "residency" and
+"pageblocks" is one of those two shapes.
 """
 
 from __future__ import annotations
@@ -36,16 +43,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .anomalies import detect_anomalies
-from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, PG_HINTED, Page
-from .state import batch_state, boundary_state, work_state
+from .mmzone import MIGRATETYPE_NAMES, MT_SHIFT, ORDER_MASK
+from .state import batch_pages
+from .trace import RawEvent, Touch
 
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine
-
-# Raw event kinds that change a free list's members or order: kind -> which
-# (order, migratetype) fields name the list(s).
-_LIST_EVENTS = {"rmqueue", "expand", "merge", "place_head", "place_tail", "move", "pull"}
-_FLAG_EVENTS = {"clear_hinted", "put_hinted"}
 
 
 def _key(order: int, mt: int) -> str:
@@ -63,8 +66,9 @@ class StateTracker:
         """Forget the shadow; return the full state the viewer should now hold."""
         state = self.m.state()
         self._state = state
+        marked = self.m.design.marked_field
         self._lists: list[dict[str, list[int]]] = []
-        self._hinted: list[set[int]] = []
+        self._marked: list[set[int]] = []
         self._alloc: list[dict[int, tuple[int, str]]] = []
         for z in state["zones"]:
             lists = {}
@@ -72,39 +76,37 @@ class StateTracker:
                 for mt_name, pfns in area["free_list"].items():
                     lists[f"{area['order']}/{mt_name}"] = list(pfns)
             self._lists.append(lists)
-            self._hinted.append(set(z["hinted"]))
+            self._marked.append(set(z[marked]))
             self._alloc.append({a["pfn"]: (a["order"], a["migratetype"]) for a in z["allocated"]})
         return state
 
     # --- the delta ----------------------------------------------------------------
 
-    def delta(self, raw: list[tuple[Any, ...]]) -> dict[str, Any]:
+    def delta(self, raw: list[RawEvent]) -> dict[str, Any]:
         """Changes since the last call, given the raw events recorded meanwhile."""
         m = self.m
+        design = m.design
         touched_lists: list[set[tuple[int, int]]] = [set() for _ in m.zones]
         touched_alloc: list[set[int]] = [set() for _ in m.zones]
         touched_pb: list[set[int]] = [set() for _ in m.zones]
         residency: list[list[list[Any]]] = [[] for _ in m.zones]
-        hint_pfns: list[set[int]] = [set() for _ in m.zones]
-        for ev in raw:
-            kind, zi, pfn, order, mt, arg = ev
-            if kind in _LIST_EVENTS:
-                if kind == "rmqueue":
-                    touched_lists[zi].add((arg, mt))
-                elif kind == "move":
-                    touched_lists[zi].add((order, mt))
-                    touched_lists[zi].add((order, arg))
-                else:
-                    touched_lists[zi].add((order, mt))
-            elif kind in _FLAG_EVENTS:
-                hint_pfns[zi].add(pfn)
-            elif kind in ("alloc", "free"):
+        marked_pfns: list[set[int]] = [set() for _ in m.zones]
+        for kind, zi, pfn, order, mt, arg in raw:
+            touches = kind.touches
+            if not touches or zi is None:
+                continue
+            if touches & Touch.LIST:
+                touched_lists[zi].update(kind.lists(order, mt, arg))
+                marked_pfns[zi].add(pfn)  # a block that left or moved may have lost its mark
+            if touches & Touch.MARK:
+                marked_pfns[zi].add(pfn)
+            if touches & Touch.BLOCK:
                 touched_alloc[zi].add(pfn)
-                if kind == "alloc" and arg:  # refaults: the whole block is resident again
-                    residency[zi].append(["back", pfn, 1 << order])
-            elif kind == "react":
+            if touches & Touch.REFAULT and arg:  # the whole block is resident again
+                residency[zi].append(["back", pfn, 1 << order])
+            if touches & Touch.DROP:
                 residency[zi].extend(["drop", p, 1 << o] for p, o in arg[3])
-            elif kind == "pageblock":
+            if touches & Touch.PAGEBLOCK:
                 touched_pb[zi].add(pfn)
 
         old = self._state
@@ -116,6 +118,8 @@ class StateTracker:
             changes["stepping"] = m.stepping
             old["config"]["hinting"]["stepping"] = m.stepping
 
+        mem_map = m.pgdat.mem_map
+        marked_field = design.marked_field
         zones_out: dict[str, Any] = {}
         for zi, zone in enumerate(m.zones):
             zstate = old["zones"][zi]
@@ -139,23 +143,22 @@ class StateTracker:
             if nr_free_out:
                 zc["nr_free"] = nr_free_out
 
-            # Hinted is set only by put_hinted_page and cleared only by
-            # clear_page_hinted, so their events name every block to look at.
-            hinted_now = self._hinted[zi]
-            mem_map = m.pgdat.mem_map
+            # A mark is set in an event that says so (Touch.MARK) and cleared there
+            # or as its block leaves or moves a list (Touch.LIST): those events
+            # name every block to look at.
+            marked_now = self._marked[zi]
             add, rem = [], []
-            for pfn in hint_pfns[zi]:
-                entry = mem_map[pfn]
-                is_hinted = entry.__class__ is Page and entry.prev is not None and bool(entry.info & PG_HINTED)
-                if is_hinted and pfn not in hinted_now:
+            for pfn in marked_pfns[zi]:
+                is_marked = design.is_marked(mem_map[pfn])
+                if is_marked and pfn not in marked_now:
                     add.append(pfn)
-                elif not is_hinted and pfn in hinted_now:
+                elif not is_marked and pfn in marked_now:
                     rem.append(pfn)
             if add or rem:
-                hinted_now.update(add)
-                hinted_now.difference_update(rem)
-                zc["hinted"] = {"add": sorted(add), "del": sorted(rem)}
-                zstate["hinted"] = sorted(hinted_now)
+                marked_now.update(add)
+                marked_now.difference_update(rem)
+                zc[marked_field] = {"add": sorted(add), "del": sorted(rem)}
+                zstate[marked_field] = sorted(marked_now)
 
             # Allocated blocks.
             if touched_alloc[zi]:
@@ -163,8 +166,8 @@ class StateTracker:
                 a_add, a_del = [], []
                 for pfn in sorted(touched_alloc[zi]):
                     entry = mem_map[pfn]
-                    if entry.__class__ is int:
-                        cur = (entry & 0x0F, MIGRATETYPE_NAMES[entry >> 4])
+                    if type(entry) is int:
+                        cur = (entry & ORDER_MASK, MIGRATETYPE_NAMES[entry >> MT_SHIFT])
                         if alloc_now.get(pfn) != cur:
                             if pfn in alloc_now:
                                 a_del.append(pfn)
@@ -196,28 +199,19 @@ class StateTracker:
                 zc["residency"] = residency[zi]
                 zstate["nonresident"] = m.host.nonresident_runs(zone.zone_start_pfn, zone.zone_end_pfn)
 
-            flags = {"requested": zone.requested, "active": zone.active}
-            if flags != zstate["flags"]:
-                zc["flags"] = flags
-                zstate["flags"] = flags
-            hp = list(zone.hinted_pages) if zone.hinted_pages is not None else None
-            if hp != zstate["hinted_pages"]:
-                zc["hinted_pages"] = hp
-                zstate["hinted_pages"] = hp
+            # Small fields, compared whole: the counters and the design's own.
+            small = {"nr_free_pages": zone.nr_free_pages, "batch_pages": batch_pages(m, zone)}
+            small.update(design.zone_state(zone))
+            for key, value in small.items():
+                if value != zstate.get(key):
+                    zc[key] = value
+                    zstate[key] = value
             if zc:
                 zones_out[zone.name] = zc
         if zones_out:
             changes["zones"] = zones_out
 
-
-        hinting = {
-            "design": m.hinting_config.design,
-            "enabled": m.hinting.ph_dev_info is not None,
-            "refcnt": m.phdev.refcnt,
-            "work": work_state(m),
-            "batch": batch_state(m),
-            "boundary": boundary_state(m),
-        }
+        hinting = design.state()
         if hinting != old["hinting"]:
             changes["hinting"] = hinting
             old["hinting"] = hinting
@@ -225,7 +219,7 @@ class StateTracker:
         if host != old["host"]:
             changes["host"] = host
             old["host"] = host
-        anomalies = detect_anomalies(m)  # walks only the short lists at orders >= min_order
+        anomalies = detect_anomalies(m)  # the seed walks only the short lists at orders >= min_order
         if anomalies != old["anomalies"]:
             changes["anomalies"] = anomalies
             old["anomalies"] = anomalies
@@ -282,9 +276,6 @@ def apply_delta(state: dict[str, Any], changes: dict[str, Any]) -> None:
                     lst.insert(lst.index(before), pfn)
         for order_s, n in zc.get("nr_free", {}).items():
             zone["free_area"][int(order_s)]["nr_free"] = n
-        if "hinted" in zc:
-            hinted = (set(zone["hinted"]) | set(zc["hinted"]["add"])) - set(zc["hinted"]["del"])
-            zone["hinted"] = sorted(hinted)
         if "allocated" in zc:
             alloc = {a["pfn"]: a for a in zone["allocated"]}
             for pfn in zc["allocated"]["del"]:
@@ -296,18 +287,30 @@ def apply_delta(state: dict[str, Any], changes: dict[str, Any]) -> None:
             zone["nonresident"] = _apply_residency(zone["nonresident"], zc["residency"])
         for idx, name in zc.get("pageblocks", {}).items():
             zone["pageblocks"][int(idx)] = name
-        if "flags" in zc:
-            zone["flags"] = zc["flags"]
-        if "hinted_pages" in zc:
-            zone["hinted_pages"] = zc["hinted_pages"]
+        for key, value in zc.items():
+            if key in _ALLOCATOR_KEYS:
+                continue
+            if _is_set_change(value):  # a design's list of marked blocks ("hinted")
+                zone[key] = sorted((set(zone[key]) | set(value["add"])) - set(value["del"]))
+            else:  # a small field sent whole (nr_free_pages, batch_pages, flags, hinted_pages, ...)
+                zone[key] = value
     for key in ("hinting", "host", "anomalies"):
         if key in changes:
             state[key] = changes[key]
 
 
+# Zone change keys apply_delta handles one by one; any other key is a field sent whole
+# or, shaped {"add": [...], "del": [...]}, a change to a sorted list of pfns.
+_ALLOCATOR_KEYS = frozenset({"lists", "nr_free", "allocated", "residency", "pageblocks"})
+
+
+def _is_set_change(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == {"add", "del"}
+
+
 def _apply_residency(runs: list[list[int]], ops: list[list[Any]]) -> list[list[int]]:
     """Apply ["drop"|"back", pfn, count] operations, in order, to nonresident runs."""
-    dropped = set()
+    dropped: set[int] = set()
     for start, count in runs:
         dropped.update(range(start, start + count))
     for op, pfn, count in ops:
@@ -323,9 +326,3 @@ def _apply_residency(runs: list[list[int]], ops: list[list[Any]]) -> list[list[i
         else:
             out.append([pfn, 1])
     return out
-
-
-def all_lists(machine: Machine) -> list[tuple[int, int, int]]:
-    """(zone index, order, migratetype) of every free list: for full rescans."""
-    return [(zi, o, mt) for zi, z in enumerate(machine.zones) for o in range(len(z.free_area))
-            for mt in range(MIGRATE_TYPES)]

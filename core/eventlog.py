@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .events import EventDecoder
+from .kinds import CLOCK, STEP
 from .timeline import Timeline
 
 # Raw kinds that may carry an anomaly (events.py): the anomaly filter looks at no other.
@@ -69,12 +70,14 @@ def replay_events(
     cap: int = 20_000,
     kinds: Collection[str] | None = None,
     not_kinds: Collection[str] = (),
+    categories: Collection[str] | None = None,
     anomalies_only: bool = False,
 ) -> EventRange:
     """Replay `steps` (positions base..) on a copy of `checkpoint`; the events of positions >= start.
 
-    `kinds` keeps only those raw kinds, `not_kinds` drops those, and
-    `anomalies_only` keeps only events naming an anomaly.  Each event's
+    `kinds` keeps only the event kinds of those names, `not_kinds` drops
+    those, `categories` keeps only kinds of those categories (trace.Category),
+    and `anomalies_only` keeps only events naming an anomaly.  Each event's
     `step` is its history index, `seq` its rank among the range's matches.
     """
     stop = base + len(steps)
@@ -85,6 +88,7 @@ def replay_events(
     machine.record_events(True)
     keep: set[str] | None = set(kinds) if kinds is not None else None
     drop = set(not_kinds)
+    cats: set[str] | None = set(categories) if categories is not None else None
     if anomalies_only:
         keep = set(ANOMALY_RAW_KINDS) if keep is None else keep & ANOMALY_RAW_KINDS
     decoder = EventDecoder(machine)
@@ -97,12 +101,15 @@ def replay_events(
         machine.apply_parsed(step)
         for ev in take():
             kind = ev[0]
-            if kind == "clock":
+            if kind is CLOCK:
                 t_ms = ev[5]
                 continue
-            if kind == "step":
+            if kind is STEP:
                 index = ev[5][0]
-            if (keep is not None and kind not in keep) or kind in drop:
+            name = kind.name
+            if (keep is not None and name not in keep) or name in drop:
+                continue
+            if cats is not None and kind.category not in cats:
                 continue
             if anomalies_only:
                 decoder.t_ms, decoder.step = t_ms, index

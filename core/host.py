@@ -14,11 +14,6 @@ C on the allocation path.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .mmzone import Zone
-
 
 class Host:
     __slots__ = (
@@ -46,7 +41,7 @@ class Host:
     def resident_pages(self) -> int:
         return self.nr_pages - self.nr_nonresident
 
-    def react(self, zone: Zone, blocks: list[tuple[int, int]]) -> int:
+    def react(self, blocks: list[tuple[int, int]]) -> int:
         """The host drops the pages of a reported batch; returns pages newly dropped."""
         nonres = self.nonresident
         dropped = 0
@@ -71,11 +66,9 @@ class Host:
             self.refaults += back
         return back
 
-    def hint_wasted(self, zone: Zone, pfn: int, order: int, why: str) -> None:
+    def hint_wasted(self) -> None:
+        """A reported block lost its mark before the guest used it (the design says when)."""
         self.wasted_hints += 1
-        trace = zone.zone_pgdat.trace
-        if trace is not None:
-            trace.append(("wasted", zone.idx, pfn, order, None, why))
 
     def nonresident_runs(self, start: int, end: int) -> list[list[int]]:
         """[first pfn, count] of each run of dropped pages in [start, end), ascending."""
@@ -92,6 +85,14 @@ class Host:
 
     def is_resident(self, pfn: int) -> bool:
         return not self.nonresident[pfn]
+
+    def copy_into(self, other: Host) -> None:
+        """Make `other` (a host of a machine of the same size) equal to this one."""
+        other.nonresident[:] = self.nonresident
+        other.nr_nonresident = self.nr_nonresident
+        other.reported_pages = self.reported_pages
+        other.refaults = self.refaults
+        other.wasted_hints = self.wasted_hints
 
     def figures(self) -> dict[str, int]:
         return {

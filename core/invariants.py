@@ -3,6 +3,26 @@
 `check_invariants(machine)` walks every list and every block and raises
 InvariantViolation listing what is wrong.  It is O(pages), meant for tests
 and for the `check_invariants=True` debug mode, not for production paths.
+The allocator's rules are here; the live design adds its own
+(design.invariant_problems).
+
+NR_FREE_PAGES.  v5.3 counts a free page unless it sits in an isolated
+pageblock, and it counts on the way in and out (MODEL.md, "Free page
+accounting"), not by looking at the lists.  So with L the pages on the
+zone's free lists and Li those on its Isolate lists, the counter is
+
+    nr_free_pages == L - Li - freepage_skew - drift
+
+where `drift` is what the design did to the counter for good (the seed's
+pulls from Isolate lists, design.nr_free_pages_drift) and `freepage_skew`
+what the allocator itself lets slip where a free block's list and its
+accounting disagree: a block of one kind (Isolate or not) merged into a block
+freed as the other, free blocks moved between the two kinds by a pageblock
+change or a steal that accounts for a different set of pages than the one it
+moves (page_alloc.py keeps the count at each of those places).  In a zone
+that never had an isolated pageblock both terms are 0 and the counter is
+simply the pages on the lists.  A batch out is on no list and off the
+counter: it shows in neither.
 """
 
 from __future__ import annotations
@@ -10,15 +30,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import InvariantViolation
+from .lists import LIST_POISON2, ListHead
 from .mmzone import (
+    DESIGN_MARK,
     MIGRATE_ISOLATE,
     MIGRATE_TYPES,
-    MT_MASK,
-    MT_SHIFT,
-    ORDER_MASK,
-    PG_HINTED,
     Page,
+    Zone,
     get_pageblock_migratetype,
+    page_migratetype,
+    page_order,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,20 +49,19 @@ if TYPE_CHECKING:  # pragma: no cover
 def find_problems(m: Machine) -> list[str]:
     pgdat = m.pgdat
     mem_map = pgdat.mem_map
-    ph = m.hinting
     problems: list[str] = []
-    batch = {id(p): p for p in (m.phdev.sg or [])}
-    if len(batch) != len(m.phdev.sg or []):
+    batch_list = m.design.batch()
+    batch = {id(p): p for p in batch_list}
+    if len(batch) != len(batch_list):
         problems.append("a page appears twice in the batch")
 
     for zone in pgdat.node_zones:
         on_list: dict[int, tuple[int, int]] = {}
-        hinted_count = [0] * pgdat.max_order
         for order, area in enumerate(zone.free_area):
             total = 0
             for mt in range(MIGRATE_TYPES):
                 head = area.free_list[mt]
-                prev = head
+                prev: ListHead = head
                 node = head.next
                 steps = 0
                 while node is not head:
@@ -49,14 +69,14 @@ def find_problems(m: Machine) -> list[str]:
                     if steps > pgdat.nr_pages:
                         problems.append(f"{zone.name} o{order} mt{mt}: list does not come back to its head")
                         break
-                    if node.__class__ is not Page or node.prev is not prev:
+                    if type(node) is not Page or node.prev is not prev:
                         problems.append(f"{zone.name} o{order} mt{mt}: broken links at {getattr(node, 'pfn', node)}")
                         break
                     pfn = node.pfn
                     if mem_map[pfn] is not node:
                         problems.append(f"pfn {pfn} is on a list but mem_map does not hold it")
-                    if node.info & ORDER_MASK != order or (node.info >> MT_SHIFT) & MT_MASK != mt:
-                        problems.append(f"pfn {pfn} is on o{order}/mt{mt} but says o{node.info & ORDER_MASK}")
+                    if page_order(node) != order or page_migratetype(node) != mt:
+                        problems.append(f"pfn {pfn} is on o{order}/mt{mt} but says o{page_order(node)}")
                     if pfn in on_list:
                         problems.append(f"pfn {pfn} is on two lists")
                     on_list[pfn] = (order, mt)
@@ -64,26 +84,11 @@ def find_problems(m: Machine) -> list[str]:
                         problems.append(f"pfn {pfn} is not aligned to its order {order}")
                     if not zone.zone_spans_pfn(pfn):
                         problems.append(f"pfn {pfn} is on a list of zone {zone.name} it is not in")
-                    if node.info & PG_HINTED:
-                        if order < ph.min_order:
-                            problems.append(f"pfn {pfn} is Hinted at order {order} < min_order")
-                        hinted_count[order] += 1
                     total += 1
                     prev = node
                     node = node.next
             if total != area.nr_free:
                 problems.append(f"{zone.name} o{order}: nr_free {area.nr_free} but lists hold {total}")
-
-        # hinted_pages against the Hinted blocks
-        if zone.hinted_pages is not None:
-            for i, count in enumerate(zone.hinted_pages):
-                if count != hinted_count[ph.min_order + i]:
-                    problems.append(
-                        f"{zone.name}: hinted_pages[o{ph.min_order + i}] = {count}, "
-                        f"Hinted blocks = {hinted_count[ph.min_order + i]}"
-                    )
-        elif any(hinted_count):
-            problems.append(f"{zone.name}: Hinted blocks but no hinted_pages")
 
         # every page in exactly one block
         pfn = zone.zone_start_pfn
@@ -93,15 +98,15 @@ def find_problems(m: Machine) -> list[str]:
             if entry is None:
                 problems.append(f"pfn {pfn} belongs to no block")
                 break
-            if entry.__class__ is int:
-                order = entry & ORDER_MASK
-            elif entry.__class__ is Page:
-                order = entry.info & ORDER_MASK
-                if entry.prev is None:
+            if type(entry) is int:
+                order = entry & 0x0F
+            elif type(entry) is Page:
+                order = page_order(entry)
+                if entry.prev is LIST_POISON2:
                     if id(entry) not in batch:
                         problems.append(f"pfn {pfn} is on no list and not in the batch")
-                    if entry.info & PG_HINTED:
-                        problems.append(f"pfn {pfn} is in the batch yet Hinted")
+                    if entry.info & DESIGN_MARK:
+                        problems.append(f"pfn {pfn} is off the lists yet carries the design's mark")
                 elif pfn not in on_list:
                     problems.append(f"pfn {pfn} looks free but is on no list of its zone")
             else:
@@ -127,7 +132,7 @@ def find_problems(m: Machine) -> list[str]:
             if order >= pgdat.pageblock_order and (
                 MIGRATE_ISOLATE
                 in (mt, on_list[buddy][1], get_pageblock_migratetype(zone, pfn), get_pageblock_migratetype(zone, buddy))
-                or zone.name in m.isolation_seen
+                or zone.isolate_seen
             ):
                 # The v5.3 isolation rule refused this merge (or did while the
                 # pageblock was isolated; the model does not re-free on unisolate).
@@ -137,10 +142,35 @@ def find_problems(m: Machine) -> list[str]:
         isolated = sum(1 for mt in zone.pageblock_mt if mt == MIGRATE_ISOLATE)
         if isolated != zone.nr_isolate_pageblock:
             problems.append(f"{zone.name}: {isolated} isolated pageblocks, counter says {zone.nr_isolate_pageblock}")
+        if isolated and not zone.isolate_seen:
+            problems.append(f"{zone.name}: an isolated pageblock, but isolate_seen is not set")
 
-    for page in m.phdev.sg or []:
-        if mem_map[page.pfn] is not page or page.prev is not None:
+        problems.extend(free_pages_problems(m, zone, on_list))
+
+    for page in batch_list:
+        if mem_map[page.pfn] is not page or page.prev is not LIST_POISON2:
             problems.append(f"batch page {page.pfn} is not where the batch says")
+    problems.extend(m.design.invariant_problems())
+    return problems
+
+
+def free_pages_problems(m: Machine, zone: Zone, on_list: dict[int, tuple[int, int]]) -> list[str]:
+    """NR_FREE_PAGES against the lists (the module docstring states the rule)."""
+    on_lists = sum(1 << order for order, _ in on_list.values())
+    isolated = sum(1 << order for order, mt in on_list.values() if mt == MIGRATE_ISOLATE)
+    drift = m.design.nr_free_pages_drift(zone)
+    expected = on_lists - isolated - zone.freepage_skew - drift
+    problems = []
+    if zone.nr_free_pages != expected:
+        problems.append(
+            f"{zone.name}: nr_free_pages {zone.nr_free_pages}, but the lists hold {on_lists} pages, "
+            f"{isolated} of them on Isolate lists, skew {zone.freepage_skew}, drift {drift}"
+        )
+    if not zone.isolate_seen and (zone.freepage_skew or drift or zone.nr_free_pages != on_lists):
+        problems.append(
+            f"{zone.name} never had an isolated pageblock, yet nr_free_pages {zone.nr_free_pages} != "
+            f"{on_lists} pages on its lists (skew {zone.freepage_skew}, drift {drift})"
+        )
     return problems
 
 

@@ -7,14 +7,14 @@ the seed exactly (insertion "before the boundary", the boundary walking to
 the same structure: a list is a sentinel node whose `next` is the first entry
 and whose `prev` is the last one.
 
-`list_del` poisons the removed entry (`prev`/`next` become None) as the kernel
-does with LIST_POISON1/2, so a stale pointer to a removed entry is detectable
-instead of silently pointing somewhere plausible.
+`list_del` poisons the removed entry as the kernel does: `next` becomes
+LIST_POISON1 and `prev` LIST_POISON2, two sentinel nodes that are on no list.
+A stale pointer to a removed entry is therefore detectable instead of
+silently pointing somewhere plausible, and, as in the kernel, a node's links
+are never "no pointer": every node always has a `next` and a `prev`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 
 class ListHead:
@@ -24,8 +24,13 @@ class ListHead:
 
     def __init__(self) -> None:
         # INIT_LIST_HEAD: an empty list points at itself both ways.
-        self.prev: ListHead | None = self
-        self.next: ListHead | None = self
+        self.prev: ListHead = self
+        self.next: ListHead = self
+
+
+# include/linux/poison.h: where list_del leaves a removed entry's links.
+LIST_POISON1 = ListHead()
+LIST_POISON2 = ListHead()
 
 
 def __list_add(new: ListHead, prev: ListHead, next: ListHead) -> None:
@@ -37,7 +42,7 @@ def __list_add(new: ListHead, prev: ListHead, next: ListHead) -> None:
 
 def list_add(new: ListHead, head: ListHead) -> None:
     """Insert `new` right after `head` (at the head of the list)."""
-    __list_add(new, head, head.next)  # type: ignore[arg-type]
+    __list_add(new, head, head.next)
 
 
 def list_add_tail(new: ListHead, head: ListHead) -> None:
@@ -46,44 +51,26 @@ def list_add_tail(new: ListHead, head: ListHead) -> None:
     The seed uses this with a boundary entry as `head` to insert in front of
     the hinted blocks (`add_to_free_list_tail`, seed lines 1984-2000).
     """
-    __list_add(new, head.prev, head)  # type: ignore[arg-type]
+    __list_add(new, head.prev, head)
+
+
+def __list_del(prev: ListHead, next: ListHead) -> None:
+    next.prev = prev
+    prev.next = next
 
 
 def list_del(entry: ListHead) -> None:
     """Unlink `entry` and poison it, like the kernel's list_del."""
-    entry.next.prev = entry.prev  # type: ignore[union-attr]
-    entry.prev.next = entry.next  # type: ignore[union-attr]
-    entry.next = None
-    entry.prev = None
+    __list_del(entry.prev, entry.next)
+    entry.next = LIST_POISON1
+    entry.prev = LIST_POISON2
 
 
 def list_move(entry: ListHead, head: ListHead) -> None:
     """Move `entry` from whatever list it is on to the head of another."""
-    entry.next.prev = entry.prev  # type: ignore[union-attr]
-    entry.prev.next = entry.next  # type: ignore[union-attr]
+    __list_del(entry.prev, entry.next)
     list_add(entry, head)
 
 
 def list_empty(head: ListHead) -> bool:
     return head.next is head
-
-
-def list_is_poisoned(entry: ListHead) -> bool:
-    """True for an entry that list_del removed and nothing re-added."""
-    return entry.prev is None
-
-
-def list_for_each(head: ListHead) -> Iterator[ListHead]:
-    """Entries from the first (head) to the last (tail)."""
-    pos = head.next
-    while pos is not head:
-        yield pos  # type: ignore[misc]
-        pos = pos.next  # type: ignore[union-attr]
-
-
-def list_for_each_reverse(head: ListHead) -> Iterator[ListHead]:
-    """Entries from the last (tail) to the first (head)."""
-    pos = head.prev
-    while pos is not head:
-        yield pos  # type: ignore[misc]
-        pos = pos.prev  # type: ignore[union-attr]

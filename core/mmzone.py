@@ -1,12 +1,22 @@
 """Zones, free areas and pages: the parts of include/linux/mmzone.h the model needs.
 
 Also the four free-list helpers of patch 3/5 ("add_to_free_list",
-"add_to_free_list_tail", "move_to_free_list", "del_page_from_free_list") with
-the seed's changes to them (seed lines 1981-2022): tail insertion goes through
-`get_unhinted_tail`, and moving or deleting a page clears its Hinted state
-through `clear_page_hinted`.  The allocator reaches the hinting code only
-through the `HintingHooks` installed on the node, so that this module and
-page_alloc.py never import a hinting design (ARCHITECTURE.md).
+"add_to_free_list_tail", "move_to_free_list", "del_page_from_free_list").
+The seed changed three of them (seed lines 1981-2022): a tail insert goes
+through `get_unhinted_tail`, and moving or deleting a page clears its Hinted
+state.  Free page reporting changes them differently.  So here they call the
+hinting design through `FreeListHooks`, the seam of ARCHITECTURE.md: this
+module and page_alloc.py never import a design, never test a design's page
+flag and never call the host.
+
+The hooks stay off the hot path.  A design that puts a page flag on a free
+block (the seed's Hinted, reporting's Reported) sets the page's *design
+mark*, one bit of `Page.info` that means "the design has marked this page:
+call its hooks when the page leaves a list or moves between lists".  An
+unmarked page, the common case, costs no call.  A tail insert asks the
+design only from `tail_from_order` up, and a free notifies it only from
+`notify_from_order` up, as the kernel's inline helpers test their static key
+and order before calling anything.
 
 Memory layout of the model, chosen so a 64 GiB machine fits in memory and the
 alloc/free path stays O(1):
@@ -14,22 +24,23 @@ alloc/free path stays O(1):
 * `PglistData.mem_map[pfn]` describes every page frame, like the kernel's
   `mem_map`: `None` for a page that is not the head of a block, an `int` for
   the head of an allocated block (`order | migratetype << 4`), or a `Page` for
-  the head of a free block (on a free list) or of a block pulled into the
-  hinting batch (on no list).
+  the head of a free block (on a free list) or of a block a design took off
+  the lists (its batch, on no list).
 * A `Page` is a list node (`page->lru`) plus its pfn and one small integer
   `info` packing `page_private` (the order), the migratetype of the list it is
-  on (or `page->index`, the pcp migratetype, while in the batch) and the
-  Hinted page type.  Packing keeps a free block at 64 bytes.
+  on (or `page->index`, the pcp migratetype, while in a batch) and the design
+  mark.  Packing keeps a free block at 64 bytes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from enum import IntEnum
+from typing import TYPE_CHECKING
 
-from .lists import ListHead, list_add, list_add_tail, list_del, list_move
+from .lists import LIST_POISON1, LIST_POISON2, ListHead, list_add, list_add_tail, list_del, list_move
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .host import Host
+    from .trace import Trace
 
 # enum migratetype with CMA off and memory isolation on.
 MIGRATE_UNMOVABLE = 0
@@ -45,24 +56,26 @@ ALLOC_MIGRATETYPES = (MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE)
 
 # Page.info layout.
 ORDER_MASK = 0x0F  # page_private(page): the order of a buddy block
-MT_SHIFT = 4  # migratetype of the list the page is on / page->index in the batch
+MT_SHIFT = 4  # migratetype of the list the page is on / page->index in a batch
 MT_MASK = 0x07
-PG_HINTED = 0x80  # the seed's PageHinted (an alias of the Offline page type)
+DESIGN_MARK = 0x80  # the design has marked this page; call its hooks when it leaves or moves a list
 MAX_ORDER_LIMIT = ORDER_MASK + 1  # orders must fit in ORDER_MASK
+NEVER = 1 << 30  # an order no block has: "from this order up" means never
 
 
 class Page(ListHead):
-    """The head `struct page` of a free block (or of one in the hinting batch).
+    """The head `struct page` of a free block (or of one in a design's batch).
 
-    `prev is None` means the page is on no list: list_del poisoned it, so it is
-    not PageBuddy.  That is how pages in the batch look to the allocator.
+    A page on no list has the poisoned links list_del leaves (`prev` is
+    LIST_POISON2): it is not PageBuddy.  That is how pages in a batch look to
+    the allocator.
     """
 
     __slots__ = ("info", "pfn")
 
     def __init__(self, pfn: int, info: int) -> None:
-        self.prev = None
-        self.next = None
+        self.prev = LIST_POISON2
+        self.next = LIST_POISON1
         self.pfn = pfn
         self.info = info
 
@@ -72,16 +85,18 @@ def page_order(page: Page) -> int:
 
 
 def page_migratetype(page: Page) -> int:
-    """Migratetype of the list the page is on (page->index in the batch)."""
+    """Migratetype of the list the page is on (page->index in a batch)."""
     return (page.info >> MT_SHIFT) & MT_MASK
 
 
-def PageHinted(page: Page) -> bool:
-    return bool(page.info & PG_HINTED)
+def PageBuddy(page: object) -> bool:
+    """The head of a free block on a free list (a mem_map entry of any kind may be asked)."""
+    return type(page) is Page and page.prev is not LIST_POISON2
 
 
-def PageBuddy(page: Any) -> bool:
-    return page.__class__ is Page and page.prev is not None
+def PageMarked(page: Page) -> bool:
+    """The design's mark: its hooks run when this page leaves or moves a list."""
+    return bool(page.info & DESIGN_MARK)
 
 
 def alloc_code(order: int, migratetype: int) -> int:
@@ -112,17 +127,18 @@ class FreeArea:
 
 
 class Zone:
-    """`struct zone` reduced to what the allocator and the seed touch."""
+    """`struct zone` reduced to what the allocator touches (a design keeps its own per-zone fields)."""
 
     __slots__ = (
-        "active",
         "free_area",
-        "hinted_pages",
+        "freepage_skew",
         "idx",
+        "isolate_seen",
         "name",
+        "nr_free_pages",
         "nr_isolate_pageblock",
+        "nr_list_adds",
         "pageblock_mt",
-        "requested",
         "spanned_pages",
         "zone_pgdat",
         "zone_start_pfn",
@@ -134,14 +150,21 @@ class Zone:
         self.zone_start_pfn = start_pfn
         self.spanned_pages = pages
         self.free_area = [FreeArea(self, order) for order in range(pgdat.max_order)]
-        nr_pageblocks = pages >> pgdat.pageblock_order
-        self.pageblock_mt = bytearray([MIGRATE_MOVABLE]) * nr_pageblocks
+        # The zone's part of the node's pageblock types (its pageblock_flags), in pfn order.
+        first = start_pfn >> pgdat.pageblock_order
+        self.pageblock_mt = memoryview(pgdat.pageblock_mt)[first : first + (pages >> pgdat.pageblock_order)]
         self.nr_isolate_pageblock = 0
-        # ZONE_PAGE_HINTING_REQUESTED / ZONE_PAGE_HINTING_ACTIVE (seed 1961-1968)
-        self.requested = False
-        self.active = False
-        # zone->hinted_pages (seed 1945-1952): None until the first cycle.
-        self.hinted_pages: list[int] | None = None
+        # vm_stat[NR_FREE_PAGES]: changed only by __mod_zone_freepage_state (page_alloc.py).
+        self.nr_free_pages = 0
+        # Pages by which v5.3's own accounting lets NR_FREE_PAGES disagree with
+        # the lists, where a free block sits on a list of the other kind
+        # (Isolate or not) than its pageblock (invariants.py states the rule).
+        self.freepage_skew = 0
+        # The model's: blocks put on this zone's free lists since boot (free_list_traffic).
+        self.nr_list_adds = 0
+        # Has a pageblock of this zone ever been Isolate?  Until then no list
+        # of Isolate blocks exists and the zone's accounting is plain.
+        self.isolate_seen = False
         self.zone_pgdat = pgdat
 
     @property
@@ -152,34 +175,68 @@ class Zone:
         return self.zone_start_pfn <= pfn < self.zone_start_pfn + self.spanned_pages
 
 
+def free_list_traffic(zone: Zone) -> tuple[int, int]:
+    """(blocks put on the zone's free lists, blocks taken off them), since boot.
+
+    Every block enters a list unmarked (a design marks it afterwards), so
+    these are what an encoding that marks *unhinted* free pages must write
+    on its way in and out (PAGE-REPRESENTATION.md, dirty-unhinted), less the
+    marked blocks that left, which the design counts in its hooks.  Moves
+    between lists are neither.  Only additions are counted; every block
+    taken off a list was added once, so the removals are the difference.
+    """
+    on_lists = sum(area.nr_free for area in zone.free_area)
+    return zone.nr_list_adds, zone.nr_list_adds - on_lists
+
+
 def get_pageblock_migratetype(zone: Zone, pfn: int) -> int:
     pgdat = zone.zone_pgdat
-    return zone.pageblock_mt[(pfn - zone.zone_start_pfn) >> pgdat.pageblock_order]
+    return pgdat.pageblock_mt[pfn >> pgdat.pageblock_order]
 
 
 def has_isolate_pageblock(zone: Zone) -> bool:
     return zone.nr_isolate_pageblock > 0
 
 
-class HintingHooks:
-    """What the allocator asks of a hinting design.  The defaults do nothing.
+def is_migrate_isolate(migratetype: int) -> bool:
+    return migratetype == MIGRATE_ISOLATE
 
-    In the kernel these are inline functions compiled in with
-    CONFIG_PAGE_HINTING (`get_unhinted_tail`, `clear_page_hinted`) and the
-    static-key gated `page_hinting_notify_free`.  A design installs its own.
+
+class Leave(IntEnum):
+    """Why a marked page leaves its free list (the design decides what that costs it)."""
+
+    ALLOC = 0  # __rmqueue_smallest took it for an allocation
+    MERGE = 1  # __free_one_page swallowed it as the buddy of a block being freed
+    ISOLATE = 2  # a design took it off the lists (get_unhinted_page, __isolate_free_page)
+
+
+class FreeListHooks:
+    """What the allocator asks of a hinting design: the seam's downward half.
+
+    The defaults are those of a kernel without hinting.  A design (design.py)
+    overrides them; the allocator calls
+
+    * `marked_page_leaves` before it takes a page that carries the design
+      mark off its list (del_page_from_free_list), saying why;
+    * `marked_page_moves` before it moves such a page to the head of another
+      migratetype's list (move_to_free_list);
+    * `tail_entry` for a tail insert at an order >= `tail_from_order`: the
+      entry to insert in front of (the list head for the real tail);
+    * `notify_free` after a free that did not ask to skip it, at the final
+      order, when that order is >= `notify_from_order`.
     """
 
-    def get_unhinted_tail(self, zone: Zone, order: int, migratetype: int) -> ListHead:
+    notify_from_order: int = NEVER
+    tail_from_order: int = NEVER
+
+    def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
+        page.info &= ~DESIGN_MARK
+
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+        return None
+
+    def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
         return zone.free_area[order].free_list[migratetype]
-
-    def clear_page_hinted(self, page: Page, zone: Zone) -> None:
-        page.info &= ~PG_HINTED
-
-    # The inline page_hinting_notify_free tests its static key and the order
-    # before anything else; the allocator does the same with this number
-    # (the lowest order worth a call, or None while notification is off), so
-    # the common small free costs no call at all.
-    notify_from_order: int | None = None
 
     def notify_free(self, zone: Zone, order: int) -> None:
         return None
@@ -191,12 +248,12 @@ class PglistData:
     __slots__ = (
         "block_shift",
         "hooks",
-        "host",
         "max_order",
         "mem_map",
         "merge_order_cap",
         "node_zones",
         "nr_pages",
+        "pageblock_mt",
         "pageblock_order",
         "spare_pages",
         "trace",
@@ -209,10 +266,13 @@ class PglistData:
         # __free_one_page merges freely up to here, then checks isolation per order.
         self.merge_order_cap = min(max_order, pageblock_order + 1)
         self.block_shift = max_order - 1
-        self.hooks: HintingHooks = HintingHooks()
-        # The event trace: a list of raw event tuples, or None when not recording.
-        self.trace: list[tuple[Any, ...]] | None = None
-        self.host: Host | None = None
+        self.hooks = FreeListHooks()
+        # The event trace (trace.py), or None when not recording.
+        self.trace: Trace | None = None
+        # Every pageblock's migratetype, by pfn >> pageblock_order (zones are
+        # aligned to max-order blocks, so each zone has its own slice); all
+        # Movable at boot.
+        self.pageblock_mt = bytearray([MIGRATE_MOVABLE]) * (sum(pages for _, pages in zones) >> pageblock_order)
         self.node_zones: list[Zone] = []
         start = 0
         for idx, (name, pages) in enumerate(zones):
@@ -222,7 +282,7 @@ class PglistData:
         # Page objects no longer heading a block, kept for reuse: creating one
         # costs more than the rest of an allocation.
         self.spare_pages: list[Page] = []
-        self.mem_map: list[Any] = [None] * start
+        self.mem_map: list[Page | int | None] = [None] * start
         self.zone_of_block: list[Zone] = []
         for zone in self.node_zones:
             self.zone_of_block.extend([zone] * (zone.spanned_pages >> self.block_shift))
@@ -234,6 +294,16 @@ class PglistData:
 SPARE_PAGES_MAX = 1024
 
 
+def new_page_struct(pgdat: PglistData, pfn: int) -> Page:
+    """A Page for a block that has none yet (from the spare pool when it can)."""
+    spare = pgdat.spare_pages
+    if spare:
+        page = spare.pop()
+        page.pfn = pfn
+        return page
+    return Page(pfn, 0)
+
+
 def release_page_struct(pgdat: PglistData, page: Page) -> None:
     """A Page stopped heading a block (allocated, or merged into a buddy)."""
     spare = pgdat.spare_pages
@@ -241,7 +311,7 @@ def release_page_struct(pgdat: PglistData, page: Page) -> None:
         spare.append(page)
 
 
-# --- the free-list helpers (patch 3/5, with the seed's changes) -------------
+# --- the free-list helpers (patch 3/5, with the design's hooks) ---------------
 
 
 def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> None:
@@ -250,45 +320,42 @@ def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> No
     area = zone.free_area[order]
     list_add(page, area.free_list[migratetype])
     area.nr_free += 1
+    zone.nr_list_adds += 1
 
 
 def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) -> ListHead:
-    """Put a block at the tail, or in front of the hinted blocks (seed 1984-2000).
+    """Put a block at the tail, or where the design says the tail is (the seed: seed 1984-2000).
 
     Returns the entry it was inserted before (the list head for the real tail),
     so callers can say where the block went.
     """
-    tail = zone.zone_pgdat.hooks.get_unhinted_tail(zone, order, migratetype)
+    hooks = zone.zone_pgdat.hooks
+    if order >= hooks.tail_from_order:
+        tail = hooks.tail_entry(zone, order, migratetype)
+    else:
+        tail = zone.free_area[order].free_list[migratetype]
     page.info = order | (migratetype << MT_SHIFT)
     list_add_tail(page, tail)
     zone.free_area[order].nr_free += 1
+    zone.nr_list_adds += 1
     return tail
 
 
-def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> bool:
-    """Move a free block to the head of another migratetype's list (seed 2002-2015).
-
-    Returns True when the block lost its Hinted state doing so (a wasted hint).
-    """
-    lost = False
-    if page.info & PG_HINTED:
-        zone.zone_pgdat.hooks.clear_page_hinted(page, zone)
-        lost = not page.info & PG_HINTED
+def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    """Move a free block to the head of another migratetype's list (the seed: seed 2002-2015)."""
+    if page.info & DESIGN_MARK:
+        zone.zone_pgdat.hooks.marked_page_moves(page, zone, order, migratetype)
     list_move(page, zone.free_area[order].free_list[migratetype])
     page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (migratetype << MT_SHIFT)
-    return lost
 
 
-def del_page_from_free_list(page: Page, zone: Zone, order: int) -> bool:
-    """Take a block off its list; Hinted is cleared first (seed 2017-2022).
+def del_page_from_free_list(page: Page, zone: Zone, order: int, why: Leave = Leave.ALLOC) -> None:
+    """Take a block off its list; the design hears of a marked one first (the seed: seed 2017-2022).
 
-    Returns True when the block was Hinted.  Unlinking poisons `page.prev`,
-    which is what makes the page no longer PageBuddy.
+    Unlinking poisons the page's links, which is what makes it no longer
+    PageBuddy.
     """
-    was_hinted = False
-    if page.info & PG_HINTED:
-        was_hinted = True
-        zone.zone_pgdat.hooks.clear_page_hinted(page, zone)
+    if page.info & DESIGN_MARK:
+        zone.zone_pgdat.hooks.marked_page_leaves(page, zone, order, why)
     list_del(page)
     zone.free_area[order].nr_free -= 1
-    return was_hinted

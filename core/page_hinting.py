@@ -4,7 +4,14 @@ Read it beside `shared/seed/000_4d67359d60dc2608.txt`; every function below
 carries the seed's name and its line range there, and runs in the seed's
 order.  The C file's globals (the boundary array, the device pointer, the
 static key) become the attributes of one `PageHinting` object per machine,
-which is also the set of hooks the allocator calls (mmzone.HintingHooks).
+and the seed's additions to `struct zone` (its REQUESTED and ACTIVE flags,
+`hinted_pages`) one `ZoneHinting` per zone.  page_hinting_design.py installs
+this code on the allocator's hooks and reads it for the state; the seed's
+event and anomaly kinds are in page_hinting_events.py.
+
+The seed keeps its Hinted page type in the page's design mark
+(mmzone.DESIGN_MARK): the allocator then calls the seed's hooks, and so
+`clear_page_hinted`, whenever a Hinted page leaves or moves a list.
 
 Where the C code would follow a pointer the model cannot follow (a boundary
 that points at a page no longer on that list, which the kernel would
@@ -21,29 +28,72 @@ pointer even after it was allocated and freed again.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING
 
+from .kinds import ANOMALY
 from .lists import ListHead
 from .mmzone import (
-    MIGRATE_ISOLATE,
+    DESIGN_MARK,
     MIGRATE_TYPES,
     MT_MASK,
     MT_SHIFT,
-    ORDER_MASK,
-    PG_HINTED,
+    NEVER,
     FreeList,
-    HintingHooks,
+    FreeListHooks,
+    Leave,
     Page,
+    PageBuddy,
     PglistData,
     Zone,
     del_page_from_free_list,
     get_pageblock_migratetype,
+    has_isolate_pageblock,
+    is_migrate_isolate,
+    page_migratetype,
+    page_order,
 )
-from .page_alloc import __free_one_page
-from .workqueue import Clock, DelayedWork, cancel_delayed_work_sync, schedule_delayed_work
+from .page_alloc import FPI_SKIP_NOTIFY, FPI_TO_TAIL, __free_one_page, __mod_zone_freepage_state
+from .page_hinting_events import (
+    BOTH_HINTED,
+    BOUNDARY_ADD,
+    BOUNDARY_DEL,
+    CLEAR_HINTED,
+    CYCLE_END,
+    CYCLE_START,
+    DRAIN,
+    FILL_END,
+    FILL_FULL,
+    NOTIFY,
+    NOTIFY_SKIPPED_AFTER_MERGE,
+    NR_FREE_PAGES_DRIFT,
+    POPULATE,
+    PROCESS_END,
+    PROCESS_SPINS,
+    PROCESS_START,
+    PULL,
+    PUT_HINTED,
+    PUT_MERGED,
+    REQUEST,
+    SHUTDOWN,
+    STALE_BOUNDARY_USED,
+    STARTUP,
+    WASTED,
+)
+from .workqueue import Clock, DelayedWork, WorkPhase, WorkRun, cancel_delayed_work_sync, schedule_delayed_work
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .host import Host
+    from .trace import Trace
 
 EBUSY = 16
 Boundary = FreeList | int
+PG_HINTED = DESIGN_MARK  # PAGE_TYPE_OPS(Hinted, offline): the seed's page type, kept in the design mark
+# __free_one_page(..., hinted = true): to the tail (in front of the boundary), no notify.
+FPI_HINTED = FPI_TO_TAIL | FPI_SKIP_NOTIFY
+
+
+def PageHinted(page: Page) -> bool:
+    return bool(page.info & PG_HINTED)
 
 
 class PageHintingDevInfo:
@@ -57,13 +107,31 @@ class PageHintingDevInfo:
         self.refcnt = 0
 
 
-class PageHinting(HintingHooks):
-    """The state mm/page_hinting.c keeps in globals, and the hooks it installs."""
+class ZoneHinting:
+    """What the seed adds to one `struct zone` (seed 1945-1968)."""
+
+    __slots__ = ("active", "hinted_pages", "nr_free_pages_drift", "requested")
+
+    def __init__(self) -> None:
+        # ZONE_PAGE_HINTING_REQUESTED / ZONE_PAGE_HINTING_ACTIVE in zone->flags
+        self.requested = False
+        self.active = False
+        # zone->hinted_pages: None until the first cycle allocates it.
+        self.hinted_pages: list[int] | None = None
+        # The model's: pages get_unhinted_page took off NR_FREE_PAGES that were
+        # never on it (blocks pulled from Isolate lists).
+        self.nr_free_pages_drift = 0
+
+
+class PageHinting:
+    """The state mm/page_hinting.c keeps in globals, and the zones' seed fields."""
 
     def __init__(
         self,
         pgdat: PglistData,
         clock: Clock,
+        host: Host,
+        hooks: FreeListHooks,
         min_order: int,
         hwm: int,
         delay_ms: int,
@@ -73,34 +141,32 @@ class PageHinting(HintingHooks):
         self.hwm = hwm  # PAGE_HINTING_HWM
         self.delay_ms = delay_ms  # HZ / 10
         self.clock = clock
+        self.host = host  # behind the device: counts the hints wasted
+        self.hooks = hooks  # the allocator's view of the static key
+        self.zones = [ZoneHinting() for _ in pgdat.node_zones]
         # struct list_head *boundary[MAX_ORDER - PAGE_HINTING_MIN_ORDER][MIGRATE_TYPES]
         # (seed 2430): None until the first cycle fills it in.
-        self.boundary: list[list[Boundary]] | None = None
+        self.boundary: list[list[Boundary | None]] | None = None
         self.ph_dev_info: PageHintingDevInfo | None = None  # the RCU-protected device
         self.page_hinting_notify_enabled = 0  # the static key's count
         self.cycling_zone: Zone | None = None
 
-    # --- hooks the allocator calls ------------------------------------------
-
-    def get_unhinted_tail(self, zone: Zone, order: int, migratetype: int) -> ListHead:
-        return get_unhinted_tail(self, zone, order, migratetype)
-
-    def clear_page_hinted(self, page: Page, zone: Zone) -> None:
-        clear_page_hinted(self, page, zone)
-
-    def notify_free(self, zone: Zone, order: int) -> None:
-        # Inline of page_hinting_notify_free's first test: the static key.
-        if self.page_hinting_notify_enabled:
-            page_hinting_notify_free(self, zone, order)
-
     def set_notify_enabled(self, delta: int) -> None:
         """static_key_slow_inc / _dec, and the allocator's fast-path filter with it."""
         self.page_hinting_notify_enabled += delta
-        self.notify_from_order = self.min_order if self.page_hinting_notify_enabled else None
+        self.hooks.notify_from_order = self.min_order if self.page_hinting_notify_enabled else NEVER
 
 
-def _trace(ph: PageHinting) -> list[tuple[Any, ...]] | None:
+def _trace(ph: PageHinting) -> Trace | None:
     return ph.pgdat.trace
+
+
+def hint_wasted(ph: PageHinting, zone: Zone, pfn: int, order: int, why: str) -> None:
+    """The host reported a block that lost Hinted before it was allocated (the model's count)."""
+    ph.host.hint_wasted()
+    trace = _trace(ph)
+    if trace is not None:
+        trace.append((WASTED, zone.idx, pfn, order, None, why))
 
 
 # --- include/linux/page_hinting.h -----------------------------------------
@@ -108,7 +174,7 @@ def _trace(ph: PageHinting) -> list[tuple[Any, ...]] | None:
 
 def get_unhinted_tail(ph: PageHinting, zone: Zone, order: int, migratetype: int) -> ListHead:
     """Where a tail insert goes: the boundary while the zone is ACTIVE (seed 2108-2118)."""
-    if order >= ph.min_order and zone.active:
+    if order >= ph.min_order and ph.zones[zone.idx].active:
         return _boundary_entry(ph, zone, order, migratetype)
     return zone.free_area[order].free_list[migratetype]
 
@@ -124,20 +190,20 @@ def _boundary_entry(ph: PageHinting, zone: Zone, order: int, migratetype: int) -
     target = __page_hinting_get_boundary(ph, order, migratetype)
     if target is head:
         return head
-    if target.__class__ is int:
-        node = ph.pgdat.mem_map[target]  # type: ignore[index]
+    if type(target) is int:
+        node = ph.pgdat.mem_map[target]
         if (
-            node.__class__ is Page
-            and node.prev is not None
-            and node.info & ORDER_MASK == order
-            and (node.info >> MT_SHIFT) & MT_MASK == migratetype
-            and ph.pgdat.page_zone(target) is zone  # type: ignore[arg-type]
+            type(node) is Page
+            and PageBuddy(node)
+            and page_order(node) == order
+            and page_migratetype(node) == migratetype
+            and ph.pgdat.page_zone(target) is zone
         ):
-            return node  # type: ignore[no-any-return]
+            return node
     trace = _trace(ph)
     if trace is not None:
-        where = target if target.__class__ is int else None
-        trace.append(("anomaly", zone.idx, where, order, migratetype, ("stale_boundary_used", None)))
+        where = target if type(target) is int else None
+        trace.append((ANOMALY, zone.idx, where, order, migratetype, (STALE_BOUNDARY_USED, None)))
     return head
 
 
@@ -145,33 +211,37 @@ def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone) -> None:
     """Drop a page's Hinted state as it leaves its place (seed 2120-2136).
 
     Only called for Hinted pages (the inline's `likely(!PageHinted)` test is
-    done by the caller).  The boundary is pushed back only while ACTIVE.
+    the allocator's design-mark test).  The boundary is pushed back only
+    while ACTIVE.
     """
-    if zone.active:
+    zh = ph.zones[zone.idx]
+    if zh.active:
         page_hinting_del_from_boundary(ph, page, zone)
     page.info &= ~PG_HINTED
-    order = page.info & ORDER_MASK
-    zone.hinted_pages[order - ph.min_order] -= 1  # type: ignore[index]
+    order = page_order(page)
+    assert zh.hinted_pages is not None, "a Hinted page in a zone that never cycled"
+    zh.hinted_pages[order - ph.min_order] -= 1
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("clear_hinted", zone.idx, page.pfn, order, (page.info >> MT_SHIFT) & MT_MASK, None))
+        trace.append((CLEAR_HINTED, zone.idx, page.pfn, order, page_migratetype(page), None))
 
 
 def page_hinting_notify_free(ph: PageHinting, zone: Zone, order: int) -> None:
     """Ask for hinting once a zone's order has hwm more free than hinted blocks (seed 2158-2186)."""
     if order < ph.min_order:
         return
-    if zone.requested:
+    zh = ph.zones[zone.idx]
+    if zh.requested:
         return
-    nr_hinted = zone.hinted_pages[order - ph.min_order] if zone.hinted_pages else 0
+    nr_hinted = zh.hinted_pages[order - ph.min_order] if zh.hinted_pages else 0
     nr_free = zone.free_area[order].nr_free
     trace = _trace(ph)
     if nr_free < nr_hinted + ph.hwm:
         if trace is not None:
-            trace.append(("notify", zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, False)))
+            trace.append((NOTIFY, zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, False)))
         return
     if trace is not None:
-        trace.append(("notify", zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, True)))
+        trace.append((NOTIFY, zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, True)))
     __page_hinting_request(ph, zone)
 
 
@@ -183,81 +253,83 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
 
     Tries the entry just before the boundary; if that one is Hinted, tries the
     list's first entry; if that is Hinted too, the boundary moves to the first
-    entry (the list reads as done) and nothing is pulled.
+    entry (the list reads as done) and nothing is pulled.  The block's pages
+    leave NR_FREE_PAGES whatever list it came from (seed 2344-2348).
     """
     tail = get_unhinted_tail(ph, zone, order, mt)
     head = zone.free_area[order].free_list[mt]
     page = tail.prev  # list_last_entry(tail, ...)
-    if page is head:  # the reverse walk from there ends at once
+    if type(page) is not Page:  # the reverse walk from there ends at once: the list head
         return None
     via = "tail"
-    if page.info & PG_HINTED:  # type: ignore[union-attr]
+    if PageHinted(page):
         page = head.next  # list_first_entry(list, ...)
-        if page.info & PG_HINTED:  # type: ignore[union-attr]
-            page_hinting_add_to_boundary(ph, page, zone, mt)  # type: ignore[arg-type]
+        assert type(page) is Page, "a list with a Hinted entry is not empty"
+        if PageHinted(page):
+            page_hinting_add_to_boundary(ph, page, zone, mt)
             trace = _trace(ph)
             if trace is not None:
-                trace.append(("both_hinted", zone.idx, page.pfn, order, mt, None))  # type: ignore[union-attr]
+                trace.append((BOTH_HINTED, zone.idx, page.pfn, order, mt, None))
             return None
         via = "head"
-    del_page_from_free_list(page, zone, order)  # type: ignore[arg-type]
+    del_page_from_free_list(page, zone, order, Leave.ISOLATE)
     # set_pcppage_migratetype(page, mt); set_page_private(page, order)
-    page.info = order | (mt << MT_SHIFT)  # type: ignore[union-attr]
+    page.info = order | (mt << MT_SHIFT)
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("pull", zone.idx, page.pfn, order, mt, via))  # type: ignore[union-attr]
-    return page  # type: ignore[return-value]
+        trace.append((PULL, zone.idx, page.pfn, order, mt, via))
+    __mod_zone_freepage_state(zone, -(1 << order), mt)
+    if is_migrate_isolate(mt):
+        # Pages of an Isolate list were never on NR_FREE_PAGES: they are lost from it for good.
+        zh = ph.zones[zone.idx]
+        zh.nr_free_pages_drift += 1 << order
+        if trace is not None:
+            detail = {"pages": 1 << order, "drift": zh.nr_free_pages_drift}
+            trace.append((ANOMALY, zone.idx, page.pfn, order, mt, (NR_FREE_PAGES_DRIFT, detail)))
+    return page
 
 
 def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     """Return a reported block to the free lists, Hinted unless it merged (seed 2366-2404)."""
-    mt = (page.info >> MT_SHIFT) & MT_MASK  # get_pcppage_migratetype
+    mt = page_migratetype(page)  # get_pcppage_migratetype
     pfn = page.pfn
-    if zone.nr_isolate_pageblock or mt == MIGRATE_ISOLATE:
+    if has_isolate_pageblock(zone) or is_migrate_isolate(mt):
         mt = get_pageblock_migratetype(zone, pfn)
         page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (mt << MT_SHIFT)
-    order = page.info & ORDER_MASK
+    order = page_order(page)
 
-    head = __free_one_page(page, pfn, zone, order, mt, True)
+    head = __free_one_page(page, pfn, zone, order, mt, FPI_HINTED)
 
     trace = _trace(ph)
-    if page.prev is None or page.info & ORDER_MASK != order:
+    if not PageBuddy(page) or page_order(page) != order:
         # Merged with a free buddy: the block is not Hinted, the report is
         # wasted, and (hinted=true) nobody was notified of the bigger block.
-        merged_order = head.info & ORDER_MASK
+        merged_order = page_order(head)
         if trace is not None:
-            trace.append(("put_merged", zone.idx, pfn, order, mt, (head.pfn, merged_order)))
-        host = ph.pgdat.host
-        if host is not None:
-            host.hint_wasted(zone, pfn, order, "put_merge")
+            trace.append((PUT_MERGED, zone.idx, pfn, order, mt, (head.pfn, merged_order)))
+        hint_wasted(ph, zone, pfn, order, "put_merge")
         if trace is not None:
             _check_skipped_notify(ph, zone, head, trace)
         return
 
-    zone.hinted_pages[order - ph.min_order] += 1  # type: ignore[index]
+    zh = ph.zones[zone.idx]
+    assert zh.hinted_pages is not None, "put_hinted_page before page_hinting_populate_metadata"
+    zh.hinted_pages[order - ph.min_order] += 1
     page_hinting_add_to_boundary(ph, page, zone, mt)
     page.info |= PG_HINTED
     if trace is not None:
-        trace.append(("put_hinted", zone.idx, pfn, order, mt, None))
+        trace.append((PUT_HINTED, zone.idx, pfn, order, mt, None))
 
 
-def _check_skipped_notify(ph: PageHinting, zone: Zone, head: Page, trace: list[tuple[Any, ...]]) -> None:
+def _check_skipped_notify(ph: PageHinting, zone: Zone, head: Page, trace: Trace) -> None:
     """The seed's comment says a merged hinted block needs no notify; say when it did."""
-    order = head.info & ORDER_MASK
-    if not ph.page_hinting_notify_enabled or order < ph.min_order or zone.requested:
+    order = page_order(head)
+    zh = ph.zones[zone.idx]
+    if not ph.page_hinting_notify_enabled or order < ph.min_order or zh.requested:
         return
-    nr_hinted = zone.hinted_pages[order - ph.min_order] if zone.hinted_pages else 0
+    nr_hinted = zh.hinted_pages[order - ph.min_order] if zh.hinted_pages else 0
     if zone.free_area[order].nr_free >= nr_hinted + ph.hwm:
-        trace.append(
-            (
-                "anomaly",
-                zone.idx,
-                head.pfn,
-                order,
-                (head.info >> MT_SHIFT) & MT_MASK,
-                ("notify_skipped_after_merge", None),
-            )
-        )
+        trace.append((ANOMALY, zone.idx, head.pfn, order, page_migratetype(head), (NOTIFY_SKIPPED_AFTER_MERGE, None)))
 
 
 # --- mm/page_hinting.c ------------------------------------------------------
@@ -265,7 +337,8 @@ def _check_skipped_notify(ph: PageHinting, zone: Zone, head: Page, trace: list[t
 
 def page_hinting_reset_boundary(ph: PageHinting, zone: Zone, order: int, migratetype: int) -> None:
     """Point boundary[order][migratetype] at this zone's list head (seed 2432-2437)."""
-    ph.boundary[order - ph.min_order][migratetype] = zone.free_area[order].free_list[migratetype]  # type: ignore[index]
+    assert ph.boundary is not None
+    ph.boundary[order - ph.min_order][migratetype] = zone.free_area[order].free_list[migratetype]
 
 
 def for_each_hinting_migratetype_order(ph: PageHinting) -> Generator[tuple[int, int], None, None]:
@@ -277,44 +350,52 @@ def for_each_hinting_migratetype_order(ph: PageHinting) -> Generator[tuple[int, 
 
 def page_hinting_populate_metadata(ph: PageHinting, zone: Zone) -> None:
     """Allocate hinted_pages on first use and reset every boundary (seed 2443-2465)."""
-    allocated = zone.hinted_pages is None
+    zh = ph.zones[zone.idx]
+    allocated = zh.hinted_pages is None
     if allocated:
-        zone.hinted_pages = [0] * (ph.pgdat.max_order - ph.min_order)
+        zh.hinted_pages = [0] * (ph.pgdat.max_order - ph.min_order)
     if ph.boundary is None:
-        ph.boundary = [[None] * MIGRATE_TYPES for _ in range(ph.pgdat.max_order - ph.min_order)]  # type: ignore[list-item]
+        ph.boundary = [[None] * MIGRATE_TYPES for _ in range(ph.pgdat.max_order - ph.min_order)]
     for order, mt in for_each_hinting_migratetype_order(ph):
         page_hinting_reset_boundary(ph, zone, order, mt)
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("populate", zone.idx, None, None, None, allocated))
+        trace.append((POPULATE, zone.idx, None, None, None, allocated))
 
 
-def __page_hinting_get_boundary(ph: PageHinting, order: int, migratetype: int) -> Boundary:
-    return ph.boundary[order - ph.min_order][migratetype]  # type: ignore[index]
+def __page_hinting_get_boundary(ph: PageHinting, order: int, migratetype: int) -> Boundary | None:
+    assert ph.boundary is not None
+    return ph.boundary[order - ph.min_order][migratetype]
 
 
 def page_hinting_del_from_boundary(ph: PageHinting, page: Page, zone: Zone) -> None:
     """If the boundary is this page, move it to the next entry (seed 2473-2481)."""
-    order = page.info & ORDER_MASK
-    mt = (page.info >> MT_SHIFT) & MT_MASK  # get_pcppage_migratetype(page)
-    row = ph.boundary[order - ph.min_order]  # type: ignore[index]
+    order = page_order(page)
+    mt = page_migratetype(page)  # get_pcppage_migratetype(page)
+    assert ph.boundary is not None
+    row = ph.boundary[order - ph.min_order]
     target = row[mt]
-    if target.__class__ is int and target == page.pfn:
+    if type(target) is int and target == page.pfn:
         nxt = page.next
-        row[mt] = nxt.pfn if nxt.__class__ is Page else nxt  # type: ignore[union-attr]
+        if type(nxt) is Page:
+            row[mt] = nxt.pfn
+        else:
+            assert type(nxt) is FreeList
+            row[mt] = nxt
         trace = _trace(ph)
         if trace is not None:
-            new = nxt.pfn if nxt.__class__ is Page else None  # type: ignore[union-attr]
-            trace.append(("boundary_del", zone.idx, page.pfn, order, mt, new))
+            new = nxt.pfn if type(nxt) is Page else None
+            trace.append((BOUNDARY_DEL, zone.idx, page.pfn, order, mt, new))
 
 
 def page_hinting_add_to_boundary(ph: PageHinting, page: Page, zone: Zone, migratetype: int) -> None:
     """The boundary now starts at this page (seed 2483-2490)."""
-    order = page.info & ORDER_MASK
-    ph.boundary[order - ph.min_order][migratetype] = page.pfn  # type: ignore[index]
+    order = page_order(page)
+    assert ph.boundary is not None
+    ph.boundary[order - ph.min_order][migratetype] = page.pfn
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("boundary_add", zone.idx, page.pfn, order, migratetype, None))
+        trace.append((BOUNDARY_ADD, zone.idx, page.pfn, order, migratetype, None))
 
 
 def page_hinting_fill(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -> int:
@@ -328,13 +409,13 @@ def page_hinting_fill(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) ->
             sg.append(page)
             if len(sg) == phdev.capacity:
                 if trace is not None:
-                    trace.append(("fill_full", zone.idx, None, None, None, len(sg)))
+                    trace.append((FILL_FULL, zone.idx, None, None, None, len(sg)))
                 return len(sg)
     # Underflow: not enough left to fill a batch, so this zone is done.
-    zone.requested = False
+    ph.zones[zone.idx].requested = False
     phdev.refcnt -= 1
     if trace is not None:
-        trace.append(("fill_end", zone.idx, None, None, None, (len(sg), phdev.refcnt)))
+        trace.append((FILL_END, zone.idx, None, None, None, (len(sg), phdev.refcnt)))
     return len(sg)
 
 
@@ -344,52 +425,53 @@ def page_hinting_drain(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -
     assert sg is not None
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("drain", zone.idx, None, None, None, len(sg)))
+        trace.append((DRAIN, zone.idx, None, None, None, len(sg)))
     for page in sg:
         put_hinted_page(ph, zone, page)
     sg.clear()
 
 
-def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -> Generator[str, None, None]:
+def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -> WorkRun:
     """fill, react, drain until a fill comes back short (seed 2548-2591).
 
-    Yields "react" where the zone lock is dropped before the device runs and
-    "drain" where it is about to be taken again: the two stopping points.
+    Stops at REACT where the zone lock is dropped before the device runs and
+    at DRAIN where it is about to be taken again: the two stopping points.
     """
     page_hinting_populate_metadata(ph, zone)
-    zone.active = True
+    zh = ph.zones[zone.idx]
+    zh.active = True
     ph.cycling_zone = zone
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("cycle_start", zone.idx, None, None, None, None))
+        trace.append((CYCLE_START, zone.idx, None, None, None, None))
     while True:
         num_hints = page_hinting_fill(ph, zone, phdev)
         if not num_hints:
             break
-        yield "react"
+        yield WorkPhase.REACT
         phdev.react(phdev, num_hints)
-        yield "drain"
+        yield WorkPhase.DRAIN
         page_hinting_drain(ph, zone, phdev)
-        if not zone.requested:
+        if not zh.requested:
             break
-    zone.active = False
+    zh.active = False
     ph.cycling_zone = None
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("cycle_end", zone.idx, None, None, None, None))
+        trace.append((CYCLE_END, zone.idx, None, None, None, None))
 
 
-def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> Generator[str, None, None]:
+def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
     """The work: cycle requested zones round-robin until refcnt drops to 0 (seed 2593-2618)."""
     zones = ph.pgdat.node_zones
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("process_start", None, None, None, None, phdev.refcnt))
+        trace.append((PROCESS_START, None, None, None, None, phdev.refcnt))
     i = 0
     idle_visits = 0
     while True:
         zone = zones[i]
-        if zone.requested:
+        if ph.zones[zone.idx].requested:
             idle_visits = 0
             yield from page_hinting_cycle(ph, zone, phdev)
         else:
@@ -404,11 +486,11 @@ def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> Generato
             # would spin for ever.  Report it and stop.
             trace = _trace(ph)
             if trace is not None:
-                trace.append(("anomaly", None, None, None, None, ("process_spins", phdev.refcnt)))
+                trace.append((ANOMALY, None, None, None, None, (PROCESS_SPINS, phdev.refcnt)))
             break
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("process_end", None, None, None, None, phdev.refcnt))
+        trace.append((PROCESS_END, None, None, None, None, phdev.refcnt))
 
 
 def __page_hinting_request(ph: PageHinting, zone: Zone) -> None:
@@ -416,7 +498,7 @@ def __page_hinting_request(ph: PageHinting, zone: Zone) -> None:
     phdev = ph.ph_dev_info
     if phdev is None:
         return
-    zone.requested = True
+    ph.zones[zone.idx].requested = True
     old = phdev.refcnt
     phdev.refcnt += 1
     due = None
@@ -426,7 +508,7 @@ def __page_hinting_request(ph: PageHinting, zone: Zone) -> None:
             due = phdev.work.due_ms
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("request", zone.idx, None, None, None, (phdev.refcnt, due)))
+        trace.append((REQUEST, zone.idx, None, None, None, (phdev.refcnt, due)))
 
 
 def page_hinting_shutdown(ph: PageHinting, phdev: PageHintingDevInfo) -> None:
@@ -437,7 +519,7 @@ def page_hinting_shutdown(ph: PageHinting, phdev: PageHintingDevInfo) -> None:
     ph.ph_dev_info = None
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("shutdown", None, None, None, None, None))
+        trace.append((SHUTDOWN, None, None, None, None, None))
     assert phdev.work is not None
     cancel_delayed_work_sync(phdev.work)
     phdev.sg = None
@@ -449,13 +531,12 @@ def page_hinting_startup(ph: PageHinting, phdev: PageHintingDevInfo) -> int:
         return -EBUSY
     phdev.sg = []
     phdev.refcnt = 0
-    if phdev.work is None:
-        phdev.work = DelayedWork(lambda: page_hinting_process(ph, phdev), ph.clock)
-    phdev.work.init()
+    assert phdev.work is not None, "the device's work item comes with the device"
+    phdev.work.init()  # INIT_DELAYED_WORK(&phdev->work, page_hinting_process)
     ph.ph_dev_info = phdev
     trace = _trace(ph)
     if trace is not None:
-        trace.append(("startup", None, None, None, None, None))
+        trace.append((STARTUP, None, None, None, None, None))
     for zone in ph.pgdat.node_zones:
         if zone.spanned_pages:
             __page_hinting_request(ph, zone)

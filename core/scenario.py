@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import DEFAULT_MAX_PAGES, HintingConfig, MachineConfig, parse_hinting, parse_machine, want_object
+from .config import DEFAULT_MAX_PAGES, MachineConfig, parse_hinting, parse_machine, want_object
+from .design import DesignConfig
 from .errors import InvalidInput
 from .machine import Machine
 from .steps import step_parser
@@ -19,7 +20,7 @@ REPLAY_FORMAT = "hinting-replay/1"
 @dataclass
 class Scenario:
     machine: MachineConfig
-    hinting: HintingConfig
+    hinting: DesignConfig
     steps: list[dict[str, Any]]
     title: str | None = None
     # Everything else the file carried (descriptions, narratives, ...), kept verbatim.
@@ -115,7 +116,7 @@ def replay_json(document: dict[str, Any]) -> str:
     Nearly every result is {"ok": true} or {"ok": true, "pfn": N}; writing
     those directly beats the encoder's per-dict work on long replays.
     """
-    parts = []
+    parts: list[str] = []
     append = parts.append
     for r in document["results"]:
         if r.get("ok") is True and len(r) <= 2:

@@ -27,6 +27,7 @@ SEED_LINES: dict[str, tuple[int, int]] = {
     "__free_one_page: tail or head": (2257, 2268),
     "get_unhinted_page": (2308, 2354),
     "get_unhinted_page: try the head": (2323, 2336),
+    "get_unhinted_page: NR_FREE_PAGES": (2344, 2348),
     "put_hinted_page": (2366, 2404),
     "put_hinted_page: merged": (2385, 2394),
     "boundary": (2430, 2430),
@@ -51,6 +52,7 @@ SEED_LINES: dict[str, tuple[int, int]] = {
 KERNEL_FILES: dict[str, str] = {
     "__rmqueue_smallest": "mm/page_alloc.c",
     "expand": "mm/page_alloc.c",
+    "take_page_off_buddy": "mm/page_alloc.c (Linux 5.8+, not v5.3)",
     "__rmqueue_fallback": "mm/page_alloc.c",
     "steal_suitable_fallback": "mm/page_alloc.c",
     "move_freepages_block": "mm/page_alloc.c",

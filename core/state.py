@@ -1,10 +1,20 @@
-"""The `hinting-state/1` document (FORMATS.md) of a machine."""
+"""The `hinting-state/1` document (FORMATS.md) of a machine.
+
+The allocator's part of each zone is built here; the design's part (its
+flags, counts and list of marked blocks) and the state's "hinting" object
+come from the live design (design.py), so this module knows no design.
+
+Beyond FORMATS.md, each zone carries `batch_pages`, the pages of its blocks
+that the design holds off the free lists (a batch out: free memory that
+NR_FREE_PAGES and the lists do not show), and `nonresident`, the host's view
+(docs/formats-extensions.md).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, MT_MASK, MT_SHIFT, ORDER_MASK, PG_HINTED, FreeList, Page, Zone
+from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, Zone, page_order
 
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine
@@ -12,116 +22,52 @@ if TYPE_CHECKING:  # pragma: no cover
 STATE_FORMAT = "hinting-state/1"
 
 
+def batch_pages(m: Machine, zone: Zone) -> int:
+    """Pages of the zone's blocks in the design's batch."""
+    return sum(1 << page_order(page) for page in m.design.batch() if zone.zone_spans_pfn(page.pfn))
+
+
 def zone_state(m: Machine, zone: Zone) -> dict[str, Any]:
-    ph = m.hinting
+    design = m.design
     free_area = []
-    hinted: list[int] = []
     for order, area in enumerate(zone.free_area):
-        lists = {}
-        for mt in range(MIGRATE_TYPES):
-            pfns = m.free_list(zone, order, mt)
-            lists[MIGRATETYPE_NAMES[mt]] = pfns
-            if order >= ph.min_order:
-                mem_map = m.pgdat.mem_map
-                hinted.extend(p for p in pfns if mem_map[p].info & PG_HINTED)
+        lists = {MIGRATETYPE_NAMES[mt]: m.free_list(zone, order, mt) for mt in range(MIGRATE_TYPES)}
         free_area.append({"order": order, "nr_free": area.nr_free, "free_list": lists})
-    hinted.sort()
-    return {
+    out: dict[str, Any] = {
         "name": zone.name,
         "start_pfn": zone.zone_start_pfn,
         "pages": zone.spanned_pages,
-        "flags": {"requested": zone.requested, "active": zone.active},
-        "hinted_pages": list(zone.hinted_pages) if zone.hinted_pages is not None else None,
-        "free_area": free_area,
-        "hinted": hinted,
-        "pageblocks": [MIGRATETYPE_NAMES[mt] for mt in zone.pageblock_mt],
-        "allocated": [
-            {"pfn": pfn, "order": order, "migratetype": MIGRATETYPE_NAMES[mt]}
-            for pfn, order, mt in m.allocated_blocks(zone)
-        ],
-        # Beyond FORMATS.md: the host's view, runs of [first pfn, count] it has dropped.
-        "nonresident": m.host.nonresident_runs(zone.zone_start_pfn, zone.zone_end_pfn),
+        "nr_free_pages": zone.nr_free_pages,
+        "batch_pages": batch_pages(m, zone),
     }
-
-
-def boundary_state(m: Machine) -> dict[str, Any]:
-    ph = m.hinting
-    if ph.boundary is None:
-        return {}
-    out: dict[str, Any] = {}
-    for i, row in enumerate(ph.boundary):
-        order = ph.min_order + i
-        entries = {}
-        for mt in range(MIGRATE_TYPES):
-            target = row[mt]
-            if target is None:
-                continue
-            if isinstance(target, FreeList):
-                entries[MIGRATETYPE_NAMES[mt]] = {"zone": target.zone.name, "pfn": None}
-            else:
-                entries[MIGRATETYPE_NAMES[mt]] = entry = {"zone": m.pgdat.page_zone(target).name, "pfn": target}
-                page = m.pgdat.mem_map[target]  # beyond FORMATS.md: the block left this list (views mark, not derive)
-                if page.__class__ is not Page or page.prev is None or page.info & (ORDER_MASK | MT_MASK << MT_SHIFT) \
-                        != order | mt << MT_SHIFT:
-                    entry["stale"] = True
-        out[str(order)] = entries
+    out.update(design.zone_state(zone))
+    out["free_area"] = free_area
+    out[design.marked_field] = design.marked_pfns(zone)
+    out["pageblocks"] = [MIGRATETYPE_NAMES[mt] for mt in zone.pageblock_mt]
+    out["allocated"] = [
+        {"pfn": pfn, "order": order, "migratetype": MIGRATETYPE_NAMES[mt]}
+        for pfn, order, mt in m.allocated_blocks(zone)
+    ]
+    out["nonresident"] = m.host.nonresident_runs(zone.zone_start_pfn, zone.zone_end_pfn)
     return out
 
 
-def work_state(m: Machine) -> dict[str, Any]:
-    work = m.phdev.work
-    zone = m.hinting.cycling_zone
-    if work is None:
-        return {"pending": False, "due_ms": None, "phase": "idle", "zone": None}
-    running = work.running is not None
-    return {
-        "pending": work.pending,
-        "due_ms": work.due_ms if work.pending else None,
-        "phase": work.phase if running else "idle",
-        "zone": zone.name if (running and zone is not None) else None,
-    }
-
-
-def batch_state(m: Machine) -> list[dict[str, Any]]:
-    sg = m.phdev.sg or []
-    return [
-        {
-            "pfn": page.pfn,
-            "order": page.info & ORDER_MASK,
-            "migratetype": MIGRATETYPE_NAMES[(page.info >> MT_SHIFT) & MT_MASK],
-        }
-        for page in sg
-    ]
+def config_state(m: Machine) -> dict[str, Any]:
+    """The state's `config`: the machine, and the design's configuration with the current stepping mode."""
+    hinting = m.hinting_config.to_json()
+    hinting["stepping"] = m.stepping
+    return {"max_order": m.pgdat.max_order, "pageblock_order": m.pgdat.pageblock_order, "hinting": hinting}
 
 
 def machine_state(m: Machine) -> dict[str, Any]:
     from .anomalies import detect_anomalies
 
-    cfg = m.hinting_config
     return {
         "format": STATE_FORMAT,
         "now_ms": m.clock.now_ms,
-        "config": {
-            "max_order": m.pgdat.max_order,
-            "pageblock_order": m.pgdat.pageblock_order,
-            "hinting": {
-                "design": cfg.design,
-                "min_order": cfg.min_order,
-                "hwm": cfg.hwm,
-                "capacity": cfg.capacity,
-                "delay_ms": cfg.delay_ms,
-                "stepping": m.stepping,
-            },
-        },
+        "config": config_state(m),
         "zones": [zone_state(m, zone) for zone in m.pgdat.node_zones],
-        "hinting": {
-            "design": cfg.design,
-            "enabled": m.hinting.ph_dev_info is not None,
-            "refcnt": m.phdev.refcnt,
-            "work": work_state(m),
-            "batch": batch_state(m),
-            "boundary": boundary_state(m),
-        },
+        "hinting": m.design.state(),
         "host": m.host.figures(),
         "anomalies": detect_anomalies(m),
     }

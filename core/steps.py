@@ -30,7 +30,7 @@ STEP_KINDS = (
 MAX_ADVANCE_MS = 10**9
 # The fields each kind of step takes (FORMATS.md).
 STEP_FIELDS: dict[str, tuple[str, ...]] = {
-    "alloc": ("do", "zone", "order", "migratetype", "as"),
+    "alloc": ("do", "zone", "order", "migratetype", "as", "pfn"),  # pfn: docs/formats-extensions.md
     "free": ("do", "ref", "pfn", "order"),
     "move_pageblock": ("do", "pfn", "migratetype"),
     "advance": ("do", "ms"),
@@ -64,7 +64,7 @@ def _migratetype(obj: Any, path: str, allowed: tuple[int, ...]) -> str:
     if obj.__class__ is not str or obj not in MIGRATETYPE_BY_NAME or MIGRATETYPE_BY_NAME[obj] not in allowed:
         names = ", ".join(MIGRATETYPE_NAMES[mt] for mt in allowed)
         raise InvalidInput(f"must be one of {names}; got {obj!r}", path)
-    return obj  # type: ignore[no-any-return]
+    return MIGRATETYPE_NAMES[MIGRATETYPE_BY_NAME[obj]]
 
 
 def parse_step(obj: Any, cfg: MachineConfig, path: str = "step", strict: bool = False) -> dict[str, Any]:
@@ -89,7 +89,7 @@ _ALLOC_NAMES = frozenset(MIGRATETYPE_NAMES[mt] for mt in ALLOC_MIGRATETYPES)
 def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
     """parse_one for one machine, with its zones and orders bound (replays parse many steps)."""
     zone_set = cfg.zone_set
-    max_order = cfg.max_order
+    top = cfg.max_order  # orders are 0 .. max_order - 1
 
     def parse(obj: Any) -> dict[str, Any]:
         # A step already in normal form, with nothing extra, is kept as it is.
@@ -100,11 +100,17 @@ def step_parser(cfg: MachineConfig) -> Callable[[Any], dict[str, Any]]:
                 zone = obj.get("zone")
                 order = obj.get("order")
                 mt = obj.get("migratetype")  # absent: parse_one fills in the default
-                if (n == 4 and zone.__class__ is str and zone in zone_set and order.__class__ is int
-                        and 0 <= order < max_order and mt.__class__ is str and mt in _ALLOC_NAMES):
-                    return obj
+                if (zone.__class__ is str and zone in zone_set and order.__class__ is int
+                        and 0 <= order < top and mt.__class__ is str and mt in _ALLOC_NAMES):
+                    if n == 4:
+                        return obj
+                    name = obj.get("as")
+                    if n == 5 and name.__class__ is str and name:  # a named alloc (imported traces: every one)
+                        return obj
             elif kind == "free":
                 if n == 3 and obj.get("pfn").__class__ is int and obj.get("order").__class__ is int:
+                    return obj
+                if n == 2 and obj.get("ref").__class__ is str and obj["ref"]:  # free by name
                     return obj
             elif kind == "advance" and n == 2:
                 ms = obj.get("ms")
@@ -141,6 +147,8 @@ def parse_one(obj: Any, cfg: MachineConfig, strict: bool = False) -> dict[str, A
         name = obj.get("as")
         if name is not None:
             out["as"] = want_str(name, "as")
+        if obj.get("pfn") is not None:
+            out["pfn"] = _alloc_pfn(obj["pfn"], zone, order, cfg)
         return out
     if kind == "free":
         ref = obj.get("ref")
@@ -171,11 +179,28 @@ def parse_one(obj: Any, cfg: MachineConfig, strict: bool = False) -> dict[str, A
     return {"do": kind}
 
 
+def _alloc_pfn(pfn: Any, zone: str, order: int, cfg: MachineConfig) -> int:
+    """An alloc's wanted pfn: in its zone and aligned to its order (whether it is free is the machine's call)."""
+    pfn = want_int(pfn, "pfn", 0)
+    start = 0
+    for name, pages in cfg.zones:
+        if name == zone:
+            if not start <= pfn < start + pages:
+                raise InvalidInput(f"pfn {pfn} is not in zone {zone} (pfns {start}..{start + pages - 1})", "pfn")
+            break
+        start += pages
+    if pfn & ((1 << order) - 1):
+        raise InvalidInput(f"pfn {pfn} is not aligned to order {order} (a multiple of {1 << order})", "pfn")
+    return int(pfn)
+
+
 def describe_step(step: dict[str, Any]) -> str:
     """A short human label, for logs and the timeline."""
     kind = step.get("do")
     if kind == "alloc":
         label = f"alloc o{step['order']} {step['migratetype']} in {step['zone']}"
+        if "pfn" in step:
+            label += f" at pfn {step['pfn']}"
         return label + (f" as {step['as']}" if "as" in step else "")
     if kind == "free":
         if "ref" in step:

@@ -1,11 +1,11 @@
-"""Delayed work in virtual time: the part of kernel/workqueue.c the seed relies on.
+"""Delayed work in virtual time: the part of kernel/workqueue.c the hinting designs rely on.
 
-A work item's function is a generator: it runs until it yields the name of a
-stopping point (the places where the seed drops the zone lock), and the
-machine decides whether to resume it at once (auto mode) or leave it stopped
-there (stepping mode).  While it is stopped, the rest of the machine runs,
-just as allocations and frees run on other CPUs while the seed sleeps in
-`react`.
+A work item's function is a generator: it runs until it yields a stopping
+point (a `WorkPhase`: the places where a design drops the zone lock), and
+the machine decides whether to resume it at once (auto mode) or leave it
+stopped there (stepping mode).  While it is stopped, the rest of the machine
+runs, just as allocations and frees run on other CPUs while the design
+sleeps in `react`.
 
 Semantics kept from the kernel:
 * `schedule_delayed_work` does nothing if the work is already pending, and
@@ -15,14 +15,42 @@ Semantics kept from the kernel:
   due while an instance is stopped waits for that instance to finish.
 * `cancel_delayed_work_sync` waits for a running instance to complete, then
   drops the pending one.
+
+The item's phase moves only along `TRANSITIONS`; anything else (starting an
+item that is running, resuming one that is not, a design stopping at a phase
+it did not declare) raises WorkStateError: a bug in the model, never input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-WorkFn = Callable[[], Generator[str, None, None]]
+
+class WorkPhase(StrEnum):
+    """Where a work item is.  Its value is the state's `work.phase` (FORMATS.md)."""
+
+    IDLE = "idle"  # not executing (it may be pending)
+    RUNNING = "running"  # executing, between two stopping points
+    REACT = "react"  # the seed: lock dropped, batch out, before the device's react
+    DRAIN = "drain"  # after the host had the batch, before the lock is retaken for the drain
+    REPORT = "report"  # free page reporting: lock dropped, batch out, before the report
+
+
+STOP_PHASES = frozenset({WorkPhase.REACT, WorkPhase.DRAIN, WorkPhase.REPORT})
+TRANSITIONS: dict[WorkPhase, frozenset[WorkPhase]] = {
+    WorkPhase.IDLE: frozenset({WorkPhase.RUNNING}),
+    WorkPhase.RUNNING: STOP_PHASES | {WorkPhase.IDLE},
+    **{stop: frozenset({WorkPhase.RUNNING}) for stop in STOP_PHASES},
+}
+
+WorkRun = Generator[WorkPhase, None, None]
+WorkFn = Callable[[], WorkRun]
+
+
+class WorkStateError(RuntimeError):
+    """A work item was driven along a transition it does not have: a bug in the model."""
 
 
 @dataclass
@@ -36,15 +64,28 @@ class Clock:
 class DelayedWork:
     func: WorkFn
     clock: Clock
+    stops: frozenset[WorkPhase]  # the stopping points this item's design declares
     pending: bool = False
     due_ms: int | None = None
-    running: Generator[str, None, None] | None = field(default=None, repr=False)
-    phase: str = "idle"
+    running: WorkRun | None = field(default=None, repr=False)
+    phase: WorkPhase = WorkPhase.IDLE
 
     def init(self) -> None:
         """INIT_DELAYED_WORK: forget any queued instance."""
         self.pending = False
         self.due_ms = None
+
+    def move_to(self, phase: WorkPhase) -> None:
+        if phase not in TRANSITIONS[self.phase]:
+            raise WorkStateError(f"work item cannot go from {self.phase} to {phase}")
+        if phase in STOP_PHASES and phase not in self.stops:
+            raise WorkStateError(f"this work item does not stop at {phase}")
+        self.phase = phase
+
+    @property
+    def stopped(self) -> bool:
+        """Started and left at a stopping point (a live generator: not copyable)."""
+        return self.running is not None
 
 
 def schedule_delayed_work(work: DelayedWork, delay_ms: int) -> bool:
@@ -57,25 +98,29 @@ def schedule_delayed_work(work: DelayedWork, delay_ms: int) -> bool:
 
 def start_work(work: DelayedWork) -> None:
     """The worker picks the item up: PENDING is cleared, the function starts."""
+    work.move_to(WorkPhase.RUNNING)
     work.pending = False
     work.due_ms = None
     work.running = work.func()
-    work.phase = "running"
 
 
-def run_work(work: DelayedWork, stop: bool) -> str | None:
+def run_work(work: DelayedWork, stop: bool) -> WorkPhase | None:
     """Run the started item to its next stopping point (stop=True) or to its end.
 
-    Returns the stopping point's name, or None when the item has completed.
+    Returns the stopping point, or None when the item has completed.
     """
     gen = work.running
-    assert gen is not None, "run_work on an item that is not running"
+    if gen is None:
+        raise WorkStateError("run_work on an item that is not running")
+    if work.phase is not WorkPhase.RUNNING:
+        work.move_to(WorkPhase.RUNNING)  # resume from a stopping point
     for phase in gen:
+        work.move_to(phase)
         if stop:
-            work.phase = phase
             return phase
+        work.move_to(WorkPhase.RUNNING)
     work.running = None
-    work.phase = "idle"
+    work.move_to(WorkPhase.IDLE)
     return None
 
 

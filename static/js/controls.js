@@ -364,8 +364,9 @@ export class Controls {
       case "ArrowRight": if (e.shiftKey) tv.by(10); else tv.forward(); break;
       case "j": case "J": $("#tl-step").focus(); $("#tl-step").select(); break;
       case "u": case "U": tv.undo(); break;
-      case "n": case "N": if (tour.active()) tour.next(); else tv.forward(); break;
-      case "b": case "B": if (tour.active()) tour.back(); else tv.by(-1); break;
+      // While a tour is loading, N and B wait for it rather than travel the timeline.
+      case "n": case "N": tour.settled().then((on) => (on ? tour.next() : tv.forward())); break;
+      case "b": case "B": tour.settled().then((on) => (on ? tour.back() : tv.by(-1))); break;
       case "c": case "C": share.copyLink(); break;
       case "x": case "X": share.open(); break;
       case "q": case "Q": present.open(); break;

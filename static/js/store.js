@@ -23,7 +23,13 @@ export const PAGE_HINTED = 8;
 export const PAGE_INFLIGHT = 9;
 
 const ZONE_KEYS = new Set([
-  "name", "start_pfn", "pages", "flags", "hinted_pages", "free_area", "hinted", "pageblocks", "allocated", "nonresident",
+  "name", "start_pfn", "pages", "nr_free_pages", "batch_pages", "flags", "hinted_pages", "free_area", "hinted",
+  "pageblocks", "allocated", "nonresident",
+]);
+// Zone keys of a delta that apply() handles one by one; any other is a field sent whole.
+const ZONE_CHANGE_KEYS = new Set([
+  "lists", "nr_free", "hinted", "allocated", "residency", "pageblocks", "flags", "hinted_pages", "nr_free_pages",
+  "batch_pages",
 ]);
 const TOP_KEYS = new Set(["format", "now_ms", "config", "zones", "hinting", "host", "anomalies"]);
 
@@ -41,7 +47,7 @@ export function newDirty(full = false) {
 function zoneDirty(d, name) {
   let z = d.zones.get(name);
   if (!z) {
-    z = { lists: new Set(), inserted: new Map(), nrFree: false, flags: false, hintedPages: false,
+    z = { lists: new Set(), inserted: new Map(), nrFree: false, freePages: false, flags: false, hintedPages: false,
       pageblocks: false, residency: false, map: false, spans: [] };
     d.zones.set(name, z);
   }
@@ -60,7 +66,7 @@ export function mergeDirty(dst, src) {
       if (into) for (const p of pfns) into.add(p);
       else z.inserted.set(k, new Set(pfns));
     }
-    for (const k of ["nrFree", "flags", "hintedPages", "pageblocks", "residency", "map"]) z[k] = z[k] || s[k];
+    for (const k of ["nrFree", "freePages", "flags", "hintedPages", "pageblocks", "residency", "map"]) z[k] = z[k] || s[k];
     if (z.spans.length < 4096) z.spans.push(...s.spans);
   }
   return dst;
@@ -102,6 +108,8 @@ export class Store {
       start: zd.start_pfn,
       pages: zd.pages,
       end: zd.start_pfn + zd.pages,
+      nrFreePages: zd.nr_free_pages,
+      batchPages: zd.batch_pages,
       flags: zd.flags,
       hintedPages: zd.hinted_pages,
       nrFree: zd.free_area.map((a) => a.nr_free),
@@ -226,6 +234,9 @@ export class Store {
       }
       if (c.flags) { z.flags = c.flags; zd.flags = true; }
       if ("hinted_pages" in c) { z.hintedPages = c.hinted_pages; zd.hintedPages = true; }
+      if ("nr_free_pages" in c) { z.nrFreePages = c.nr_free_pages; zd.freePages = true; }
+      if ("batch_pages" in c) { z.batchPages = c.batch_pages; zd.freePages = true; }
+      for (const [k, v] of Object.entries(c)) if (!ZONE_CHANGE_KEYS.has(k)) z.extra[k] = v;
     }
 
     if ("hinting" in changes) {
@@ -405,6 +416,8 @@ export class Store {
         name: z.name,
         start_pfn: z.start,
         pages: z.pages,
+        nr_free_pages: z.nrFreePages,
+        batch_pages: z.batchPages,
         flags: z.flags,
         hinted_pages: z.hintedPages,
         free_area: z.nrFree.map((nr, order) => ({

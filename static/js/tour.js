@@ -122,6 +122,12 @@ export class Tour {
     return !!this.model;
   }
 
+  /** Whether a tour is on, once any tour being loaded has loaded. */
+  async settled() {
+    await this.loading;
+    return this.active();
+  }
+
   /** Narrated steps seen (can be < 0 before the setup, > steps.length after the end). */
   pos() {
     return this.ctx.timeline.cursor - this.model.setup;
@@ -157,6 +163,7 @@ export class Tour {
   }
 
   async next() {
+    await this.loading; // a key pressed while the tour is still loading acts once it has loaded
     if (!this.model) return null;
     const { cursor, length } = this.ctx.timeline;
     const m = this.model;
@@ -178,7 +185,8 @@ export class Tour {
     return this.ctx.controls.doStep(stripStep(want), "tour");
   }
 
-  back() {
+  async back() {
+    await this.loading;
     if (!this.model) return null;
     const { cursor } = this.ctx.timeline;
     if (cursor <= this.model.setup) {
@@ -188,7 +196,8 @@ export class Tour {
     return this.ctx.timelineView.travel(cursor - 1);
   }
 
-  restart() {
+  async restart() {
+    await this.loading;
     return this.model ? this.ctx.timelineView.travel(this.model.setup) : null;
   }
 

@@ -72,6 +72,11 @@ def test_events_of_a_range_equal_a_replay_from_scratch(client: TestClient) -> No
     body = client.get(f"/api/sessions/{s['id']}/events", params={"from": 0, "to": n, "not_kinds": "step"}).json()
     assert body["events"] and all(e["kind"] != "step" for e in body["events"])
     assert body["matched"] == sum(1 for e in everything if e["kind"] != "step")
+    # The dashboard's filters ask by category, the one the core declares with each kind.
+    for cats in ("boundary", "alloc,free", "hinting,work"):
+        body = client.get(f"/api/sessions/{s['id']}/events", params={"from": 0, "to": n, "categories": cats}).json()
+        want = [e for e in everything if e["category"] in cats.split(",")]
+        assert want and strip(body["events"]) == strip(want)
 
 
 def test_a_viewer_reads_the_log_without_the_token(client: TestClient) -> None:
@@ -121,6 +126,7 @@ def test_long_ranges_are_cut_to_their_newest_part_and_replays_are_budgeted() -> 
 @pytest.mark.parametrize(("params", "field"), [
     ({"from": "x"}, "from"), ({"from": 1, "to": 0}, "from"), ({"to": 99999}, "to"), ({"from": -1}, "from"),
     ({"kinds": "boundary_add,Nope!"}, "kinds"), ({"not_kinds": "a b"}, "not_kinds"),
+    ({"categories": "boundary,frees"}, "categories"),
 ])
 def test_bad_ranges_name_their_field(client: TestClient, params: dict[str, Any], field: str) -> None:
     s = new_session(client)

@@ -65,7 +65,7 @@ def play_to_the_end(page: Page, steps: int, guess: bool = False) -> list[str]:
 
 
 def test_tours_are_listed_as_presets() -> None:
-    assert len(TOURS) == 13
+    assert len(TOURS) == 14
 
 
 @pytest.mark.parametrize("name", TOURS)

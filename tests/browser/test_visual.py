@@ -193,7 +193,8 @@ def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
 
 
 # Loaded on first use (the export and present dialogs), never with the page itself.
-LAZY = ("js/export/", "js/qr.js", "js/share.js", "js/toursmenu.js", "js/seedview.js")
+LAZY = ("js/export/", "js/qr.js", "js/share.js", "js/toursmenu.js", "js/seedview.js",
+        "js/live/", "css/live.css", "live.html")  # live: the host page, the trace dialog
 
 
 def test_static_assets_stay_small() -> None:

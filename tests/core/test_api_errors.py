@@ -47,6 +47,11 @@ CASES: list[tuple[Callable[[Machine], object], type[Exception], str | None]] = [
     (lambda m: m.apply({"do": "alloc", "zone": "Normal", "order": "2"}), InvalidInput, "step.order"),
     (lambda m: m.apply({"do": "free", "pfn": 8, "ref": "a"}), InvalidInput, "step.ref"),
     (lambda m: m.apply(["alloc"]), InvalidInput, "step"),
+    # Values JSON can hold that cannot be looked up in a table: still a named field, never a crash.
+    (lambda m: m.apply({"do": "alloc", "zone": ["Normal"], "order": 0}), InvalidInput, "step.zone"),
+    (lambda m: m.apply({"do": "alloc", "zone": "Normal", "order": 0, "migratetype": []}), InvalidInput,
+     "step.migratetype"),
+    (lambda m: m.apply({"do": "move_pageblock", "pfn": 0, "migratetype": {}}), InvalidInput, "step.migratetype"),
 ]
 
 

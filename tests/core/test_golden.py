@@ -19,6 +19,10 @@ from tests.conftest import GOLDEN, ROOT
 
 NAMES = sorted(p.name[: -len(".json")] for p in GOLDEN.glob("*.json") if not p.name.endswith(".replay.json"))
 IGNORED = {"host", "anomalies"}
+# The free page reporting examples cannot pass before that design exists; strict, so they
+# fail loudly once it lands and must be unmarked.
+REPORTING = pytest.mark.xfail(strict=True, reason="reporting design: issue 10 section 2")
+CASES = [pytest.param(name, marks=REPORTING) if "-rep-" in name else name for name in NAMES]
 
 pytestmark = pytest.mark.skipif(not NAMES, reason=f"no golden files at {GOLDEN}")
 
@@ -50,14 +54,14 @@ def first_difference(expected: Any, got: Any, path: str = "") -> str | None:
     return None
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", CASES)
 def test_golden_through_the_api(name: str) -> None:
     expected = json.loads((GOLDEN / f"{name}.replay.json").read_text())
     got = replay(load_scenario(GOLDEN / f"{name}.json"), check_invariants=True)
     assert first_difference(expected, got) is None
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", CASES)
 def test_golden_through_the_cli(name: str) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "core", "replay", str(GOLDEN / f"{name}.json")],

@@ -62,3 +62,45 @@ def test_put_hinted_page_merge_in_the_log():
     assert evs[1]["change"]["before"] == 24
     assert evs[2]["merged_into"] == 8
     assert evs[3]["via"] == "tail"
+
+
+def test_raw_events_survive_a_copy_as_the_same_kinds():
+    """Decoders compare kinds by identity; pickled or deep-copied raw events keep it."""
+    import copy
+    import pickle
+
+    m = machine(record_events=True)
+    eight_order2(m)
+    raw = m.take_raw_events()
+    for copied in (pickle.loads(pickle.dumps(raw)), copy.deepcopy(raw)):
+        assert all(a[0] is b[0] for a, b in zip(raw, copied, strict=True))
+        assert decode_all(m, copied) == decode_all(m, raw)
+
+
+def test_each_event_says_its_category_and_tag():
+    """The browser's log files and labels events by these two fields only."""
+    m = machine(record_events=True)
+    prefix_p(m)  # ...the fill has pulled 8; stopped before react
+    free(m, 12)  # 12's buddy 8 is in the batch: no merge
+    step(m)
+    step(m)  # the drain: 8 merges with 12, a wasted hint; then the next fill
+    got = {(e["kind"], e["category"], e["tag"]) for e in decode_all(m, m.take_raw_events())}
+    assert {
+        ("step", "step", "STEP"),
+        ("free", "free", "FREE"),
+        ("place_head", "free", "HEAD"),
+        ("react", "hinting", "REACT"),
+        ("work_stop", "work", "STOP"),
+        ("merge", "free", "MERGE"),
+        ("put_merged", "hinting", "PUT"),
+        ("pull", "hinting", "FILL"),
+        ("wasted", "anomaly", "WASTED"),  # it carries hint_lost_on_merge
+    } <= got
+    m2 = machine(record_events=True)
+    eight_order2(m2)
+    free(m2, 0)
+    start(m2)
+    advance(m2, 100)
+    kinds = {(e["kind"], e["category"], e["tag"]) for e in decode_all(m2, m2.take_raw_events())}
+    assert {("populate", "boundary", "BOUNDARY"), ("rmqueue", "alloc", "RMQUEUE"), ("alloc", "alloc", "ALLOC"),
+            ("startup", "hinting", "STARTUP"), ("work_start", "work", "WORK")} <= kinds

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from core.events import _DESCRIBERS, decode_all
+from core.events import decode_all
 from core.seedref import SEED_LINES
+from core.trace import EVENT_KINDS
 from tests.conftest import SEED_FILE
 
 pytestmark = pytest.mark.skipif(not SEED_FILE.exists(), reason="the seed file is not next to the checkout")
@@ -45,21 +46,23 @@ def test_each_range_names_its_function(name: str) -> None:
 
 def test_every_event_kind_has_words_and_lines_inside_the_seed() -> None:
     from core import HintingConfig, Machine, MachineConfig
+    from core.workqueue import WorkPhase
 
     m = Machine(MachineConfig(4, 2, (("Normal", 16),)), HintingConfig(min_order=2, hwm=0, capacity=1),
                 record_events=True)
-    raw = [(kind, 0, 0, 2, 1, None) for kind in _DESCRIBERS if kind not in ("step", "anomaly", "notify", "request",
-                                                                             "fill_end", "react", "steal", "put_merged",
-                                                                             "place_tail")]
-    raw += [("step", None, None, None, None, (0, {"do": "step"})), ("anomaly", 0, 4, 2, 1, ("hint_lost_on_merge", 8)),
-            ("notify", 0, None, 2, None, (3, 1, 2, True)), ("request", 0, None, None, None, (1, 100)),
-            ("fill_end", 0, None, None, None, (0, 0)), ("react", 0, None, None, None, (1, 4, 4)),
-            ("steal", 0, 4, 2, 0, (1, True)), ("put_merged", 0, 4, 2, 1, (0, 3)),
-            ("place_tail", 0, 4, 2, 1, (None, False))]
+    # An argument of the right shape for the kinds whose words read one.
+    args = {
+        "step": (0, {"do": "step"}), "anomaly": ("hint_lost_on_merge", 8), "notify": (3, 1, 2, True),
+        "request": (1, 100), "fill_end": (0, 0), "react": (1, 4, 4, ((0, 2),)), "steal": (1, True),
+        "put_merged": (0, 3), "place_tail": (None, False), "work_stop": WorkPhase.REACT, "clock": 5,
+    }
+    kinds = [k for k in EVENT_KINDS.values() if k.name != "clock"]
+    raw = [(k, None if k.name in ("step", "request") else 0, 4, 2, 1, args.get(k.name)) for k in kinds]
     events = decode_all(m, raw)
     assert len(events) == len(raw)
     n = len(seed_lines())
-    for ev in events:
-        assert ev["text"] and ev["kind"]
+    for ev, kind in zip(events, kinds, strict=True):
+        assert ev["text"] and ev["kind"] == kind.name and ev["tag"] == kind.tag
+        assert ev["category"] in ("step", "alloc", "free", "hinting", "work", "boundary", "anomaly")
         if ev["seed_lines"] is not None:
             assert 1930 < ev["seed_lines"][0] <= ev["seed_lines"][1] <= n

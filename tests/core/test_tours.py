@@ -379,6 +379,35 @@ def check_anomaly_notify_skipped_after_merge(run: Run) -> None:
     assert free_list(end, order) and not set(free_list(end, order)) & hinted(end)
 
 
+def pages_on_lists(state: dict[str, Any], zone: str = "Normal", isolate: bool = True) -> int:
+    z = zone_of(state, zone)
+    return sum(len(pfns) << area["order"] for area in z["free_area"] for mt, pfns in area["free_list"].items()
+               if isolate or mt != "Isolate")
+
+
+def check_anomaly_nr_free_pages_drift(run: Run) -> None:
+    """Hinting a block from an Isolate list takes pages off NR_FREE_PAGES that were never on it, for good."""
+    pulls = [(i, ev) for i, ev in run.narrated_events("anomaly") if ev["anomaly"] == "nr_free_pages_drift"]
+    assert len(pulls) == 1
+    i, ev = pulls[0]
+    before, out = run.state_before(i), run.states[i]
+    assert ev["pfn"] in free_list(before, ev["order"], "Isolate") and ev["pages"] == 1 << ev["order"]
+    # Before: exactly the kernel's rule, isolated pages uncounted.
+    assert zone_of(before)["nr_free_pages"] == pages_on_lists(before, isolate=False)
+    # While the batch is out its pages are on no list and off the counter; the pull also took the uncounted block.
+    batch = zone_of(out)["batch_pages"]
+    assert batch == sum(1 << b["order"] for b in out["hinting"]["batch"]) > 0
+    assert zone_of(out)["nr_free_pages"] == pages_on_lists(out, isolate=False) - ev["pages"]
+    # After the drain, and after un-isolating: short by the pulled pages, and the condition says so.
+    drained = next(j for j in run.narrated if j > i and not run.states[j]["hinting"]["batch"])
+    assert zone_of(run.states[drained])["batch_pages"] == 0
+    end = run.states[-1]
+    assert not any(pb == "Isolate" for pb in zone_of(end)["pageblocks"])
+    assert zone_of(end)["nr_free_pages"] == pages_on_lists(end) - ev["pages"]
+    drift = [a for a in end["anomalies"] if a["kind"] == "nr_free_pages_drift"]
+    assert len(drift) == 1 and drift[0]["pages"] == ev["pages"]
+
+
 CHECKS: dict[str, Callable[[Run], None]] = {
     "boundary-climbs": check_boundary_climbs,
     "frees-land-before-boundary": check_frees_land_before_boundary,
@@ -393,6 +422,7 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "anomaly-stale-boundary": check_anomaly_stale_boundary,
     "anomaly-hinted-buddy-merged": check_anomaly_hinted_buddy_merged,
     "anomaly-notify-skipped-after-merge": check_anomaly_notify_skipped_after_merge,
+    "anomaly-nr-free-pages-drift": check_anomaly_nr_free_pages_drift,
 }
 
 

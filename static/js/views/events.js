@@ -22,33 +22,14 @@ const FAST_ROWS = 12;
 const WINDOW_BEFORE = 12; // steps shown before the position after time travel
 const WINDOW_AFTER = 6; // and after it (the kept future)
 
-const CATEGORY = {
-  step: "step",
-  alloc: "alloc", alloc_failed: "alloc", rmqueue: "alloc", expand: "alloc", fallback: "alloc", steal: "alloc",
-  free: "free", merge: "free", isolated: "free", place_head: "free", place_tail: "free", move: "free",
-  pageblock: "free", move_pageblock: "free",
-  boundary_add: "boundary", boundary_del: "boundary", populate: "boundary",
-  work_start: "work", work_stop: "work", process_start: "work", process_end: "work", stepping: "work",
-};
-const TAG = {
-  step: "STEP", alloc: "ALLOC", alloc_failed: "NO BLOCK", rmqueue: "RMQUEUE", expand: "SPLIT", fallback: "FALLBACK",
-  steal: "STEAL", free: "FREE", merge: "MERGE", isolated: "NO MERGE", place_head: "HEAD", place_tail: "TAIL",
-  move: "MOVE", pageblock: "PAGEBLOCK", move_pageblock: "PAGEBLOCK", notify: "NOTIFY", request: "REQUEST",
-  pull: "FILL", both_hinted: "FILL", fill_full: "FILL", fill_end: "FILL", react: "REACT", drain: "DRAIN",
-  put_hinted: "PUT", put_merged: "PUT", cycle_start: "CYCLE", cycle_end: "CYCLE", process_start: "WORK",
-  process_end: "WORK", work_start: "WORK", work_stop: "STOP", startup: "STARTUP", shutdown: "SHUTDOWN",
-  clear_hinted: "UNHINT", wasted: "WASTED", boundary_add: "BOUNDARY", boundary_del: "BOUNDARY", populate: "BOUNDARY",
-  stepping: "MODE", anomaly: "ANOMALY",
-};
-
-/** One of step, alloc, free, hinting, work, boundary, anomaly. */
+/** One of step, alloc, free, hinting, work, boundary, anomaly: named by the server (core/trace.py). */
 export function category(ev) {
-  return ev.category ?? (ev.anomaly ? "anomaly" : CATEGORY[ev.kind] ?? "hinting");
+  return ev.category ?? (ev.anomaly ? "anomaly" : "hinting");
 }
 
-/** The short label before the message. */
+/** The short label before the message, named by the server with the category. */
 export function tag(ev) {
-  return ev.tag ?? TAG[ev.kind] ?? String(ev.kind ?? "").toUpperCase();
+  return ev.tag ?? String(ev.kind ?? "").toUpperCase();
 }
 
 // key (kept stable: views and permalinks name it), label, the categories it shows
@@ -57,14 +38,12 @@ export const FILTERS = [
   ["hint", "hinting", ["hinting", "work"]], ["bnd", "boundary", ["boundary"]], ["anom", "▲", ["anomaly"]],
 ];
 
-/** The server-side form of a filter: the raw kinds to keep or drop (see app/eventlog.py). */
+/** The server-side form of a filter (see app/eventlog.py): categories to keep, or anomalies only. */
 function serverFilter(f) {
   const cats = FILTERS.find(([k]) => k === f)?.[2];
   if (!cats) return {};
   if (f === "anom") return { anomalies: "1" };
-  const kinds = Object.keys(CATEGORY);
-  if (cats.includes("hinting")) return { not_kinds: kinds.filter((k) => !cats.includes(CATEGORY[k])).join(",") };
-  return { kinds: kinds.filter((k) => cats.includes(CATEGORY[k])).join(",") };
+  return { categories: cats.join(",") };
 }
 
 const isAdvance = (ev) => ev.kind === "step" && ev.step_do?.do === "advance";
