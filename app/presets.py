@@ -14,6 +14,14 @@ with `python -m core replay`.  Two kinds:
   {"order": 3, "migratetype": "Movable", "zone": "Normal"}} asks where that
   boundary will point after the step.  A tour session starts with its setup
   steps applied; the dashboard plays the rest one `do` at a time.
+
+Every preset states its geometry (max_order, pageblock_order, min_order):
+a machine in its `description`, a tour in its `intro`, the first thing it
+shows.  A tour also says whether its lesson happens on x86-64's geometry
+(max_order 11, pageblock_order 9, min_order 9, where buddy_merge_likely is
+false at every hinting order): `"x86_64": {"happens": bool, "why": "..."}`,
+shown with the geometry at the tour's start (tests/core/test_tours.py holds
+both to the model).
 """
 
 from __future__ import annotations

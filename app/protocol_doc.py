@@ -142,9 +142,11 @@ after `unused_grace_s` when the server is full), titles (`max_title_chars`) and 
 ### Version
 
 This is still version 1: every change since the first release is either a new message
-a client may ignore (`audience`) or a stricter check of what was already invalid.  A
-version-1 client keeps working; one that showed the audience to non-owners now sees an
-empty list.
+a client may ignore (`audience`), a new key a client may ignore (a delta's `costs`, the
+design's counters; a session of the second design, free page reporting, names its marked
+blocks `reported` where the seed says `hinted`) or a stricter check of what was already
+invalid.  A version-1 client keeps working; one that showed the audience to non-owners now
+sees an empty list.
 
 ## The delta's `changes`
 

@@ -1,8 +1,11 @@
 """Command line: `python -m core replay SCENARIO.json` and friends.
 
 replay   print the hinting-replay/1 document (FORMATS.md) on stdout
-explain  print what happened, one line per event, with seed lines
+explain  print what happened, one line per event, with seed lines (core/explain.py):
+         quiet "did nothing, because" events too unless --no-quiet, anomaly
+         conditions where they appear, the free lists after every step with --lists
 check    replay with the invariant checker after every step
+compare  run a scenario under every design and print what each one's work cost, side by side
 import-trace  turn a kernel page-allocation trace into a scenario (core/trace_import.py)
 
 An unreadable or invalid scenario prints the field at fault on stderr and
@@ -16,7 +19,7 @@ import json
 import sys
 
 from .errors import InvalidInput, InvariantViolation
-from .events import EventDecoder
+from .explain import explain_lines
 from .scenario import load_scenario, replay, replay_json, run_steps
 
 
@@ -34,10 +37,25 @@ def main(argv: list[str] | None = None) -> int:
     p_replay.add_argument("--check", action="store_true", help="check the invariants after every step")
     p_explain = sub.add_parser("explain", help="print every event of a scenario's replay in words")
     p_explain.add_argument("scenario")
+    p_explain.add_argument("--no-quiet", dest="quiet", action="store_false",
+                           help="leave out the quiet events (where the code looked and did nothing, and why)")
+    p_explain.add_argument("--lists", action="store_true",
+                           help="print the free lists, boundaries, batch and zone flags after every step")
     p_check = sub.add_parser("check", help="replay with the invariant checker after every step")
     p_check.add_argument("scenario")
     sub.add_parser("import-trace", help="convert a kmem page-allocation trace into a scenario", add_help=False)
+    p_compare = sub.add_parser("compare", help="run a scenario under every design; print the costs side by side")
+    p_compare.add_argument("scenario", help="a hinting-scenario/1 JSON file, or - for stdin (its design is ignored)")
+    p_compare.add_argument("--json", action="store_true", help="print the hinting-compare/1 document instead")
     args = parser.parse_args(argv)
+
+    if args.command == "compare":  # core/compare.py
+        from .compare import compare_cli
+
+        status, stdout, stderr = compare_cli(args.scenario, args.json)
+        sys.stdout.write(stdout)
+        sys.stderr.write(stderr)
+        return status
 
     try:
         scenario = load_scenario(args.scenario)
@@ -51,18 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(json.dumps(out, indent=args.indent) if args.indent else replay_json(out))
             sys.stdout.write("\n")
         elif args.command == "explain":
-            machine = scenario.machine_instance(record_events=True)
-            decoder = EventDecoder(machine)
-            for i, step in enumerate(scenario.steps):
-                result = machine.apply_parsed(step)
-                for ev in decoder.decode(machine.take_raw_events()):
-                    lines = ev["seed_lines"]
-                    ref = f"  [seed {lines[0]}-{lines[1]}]" if lines else ""
-                    mark = "!! " if ev.get("anomaly") else "   "
-                    indent = "" if ev["kind"] == "step" else "  "
-                    print(f"{ev['t_ms']:>7} {mark}{indent}{ev['text']}{ref}")
-                if not result["ok"]:
-                    print(f"{'':>7}    -> step {i} failed: {result['error']}")
+            for line in explain_lines(scenario, quiet=args.quiet, lists=args.lists):
+                print(line)
         else:
             machine = scenario.machine_instance(check_invariants=True)
             run_steps(machine, scenario.steps)

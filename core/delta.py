@@ -20,7 +20,8 @@ Delta format ("changes"):
          "nr_free_pages": 12040, "batch_pages": 0,
          "flags": {"requested": true, "active": false},
          "hinted_pages": [1, 0, 0]}},
-     "hinting": {...the whole hinting object...},
+     "hinting": {...the whole hinting object but its costs...},
+     "costs": {"batches": 3, "lock": {...}},
      "host": {...}, "anomalies": [...]}
 
 Only keys that changed are present.  A list entry is either {"full": [...]}
@@ -31,9 +32,15 @@ in order, the pages the host dropped ("drop", a reported block) and the pages
 that came back ("back", a refaulting allocation); the zone's `nonresident`
 runs ([first pfn, count]) follow from them.
 
+`hinting` is sent whole when anything in it but `costs` changed (the design's
+counters, costs.py, change at every step of its work and would make every
+delta carry them); `costs` carries only the top-level keys of
+`hinting.costs` that changed, each whole.
+
 The design's part of a zone (design.py) travels the same way under the
-design's own names: its list of marked blocks (the seed's "hinted") as
-{"add", "del"}, its small fields (the seed's "flags", "hinted_pages") whole.
+design's own names: its list of marked blocks (the seed's "hinted", free
+page reporting's "reported") as {"add", "del"}, its small fields (the
+seed's "flags", "hinted_pages"; reporting has none) whole.
 Any zone key other than "lists", "nr_free", "allocated", "residency" and
 "pageblocks" is one of those two shapes.
 """
@@ -212,9 +219,17 @@ class StateTracker:
             changes["zones"] = zones_out
 
         hinting = design.state()
-        if hinting != old["hinting"]:
-            changes["hinting"] = hinting
-            old["hinting"] = hinting
+        costs = hinting.pop("costs", None)
+        old_hinting = old["hinting"]
+        old_costs = old_hinting.pop("costs", None)
+        if hinting != old_hinting:
+            changes["hinting"] = dict(hinting)
+        if costs is not None:
+            changed = {k: v for k, v in costs.items() if old_costs is None or old_costs.get(k) != v}
+            if changed:
+                changes["costs"] = changed
+            hinting["costs"] = costs
+        old["hinting"] = hinting
         host = m.host.figures()
         if host != old["host"]:
             changes["host"] = host
@@ -294,7 +309,14 @@ def apply_delta(state: dict[str, Any], changes: dict[str, Any]) -> None:
                 zone[key] = sorted((set(zone[key]) | set(value["add"])) - set(value["del"]))
             else:  # a small field sent whole (nr_free_pages, batch_pages, flags, hinted_pages, ...)
                 zone[key] = value
-    for key in ("hinting", "host", "anomalies"):
+    if "hinting" in changes:
+        costs = state["hinting"].get("costs")
+        state["hinting"] = dict(changes["hinting"])
+        if costs is not None:
+            state["hinting"]["costs"] = costs
+    if "costs" in changes:
+        state["hinting"]["costs"] = {**state["hinting"].get("costs", {}), **changes["costs"]}
+    for key in ("host", "anomalies"):
         if key in changes:
             state[key] = changes[key]
 

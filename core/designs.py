@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from .design import HintingDesign
 from .page_hinting_design import SeedDesign
+from .page_reporting_design import ReportingDesign
 
 DESIGNS: dict[str, type[HintingDesign]] = {
     SeedDesign.name: SeedDesign,
+    ReportingDesign.name: ReportingDesign,
 }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .kinds import CLOCK, STEP
 from .mmzone import MIGRATETYPE_NAMES
-from .seedref import KERNEL_FILES, seed_lines
+from .seedref import kernel_file, seed_lines
 from .trace import Category, RawEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,20 +55,27 @@ class EventDecoder:
     def decode_tail(self, raw: list[RawEvent], keep: int | None) -> tuple[list[dict[str, Any]], int]:
         """Like decode, but describe only the last `keep` events (None: all).
 
-        Returns the events and how many were left out.  Time and step
-        markers are still followed, so later batches stay right.
+        Returns the events and how many were left out.  Kinds declared quiet
+        ("did nothing, because") are left out of such a short tail, since a
+        viewer hides them anyway and they would crowd out what it shows.
+        Time and step markers are still followed, and every event left out
+        still takes its sequence number, so later batches stay right.
         """
         if keep is None:
             return self.decode(raw), 0
-        real = [i for i, ev in enumerate(raw) if ev[0] is not CLOCK]
-        if len(real) <= keep:
-            return self.decode(raw), 0
-        cut = real[len(real) - keep]
-        for ev in raw[:cut]:  # follow the markers of the left-out part
-            self._follow(ev)
-        omitted = len(real) - keep
-        self.seq += omitted
-        return self.decode(raw[cut:]), omitted
+        shown = [i for i, ev in enumerate(raw) if ev[0] is not CLOCK and not ev[0].quiet]
+        start = shown[len(shown) - keep] if len(shown) > keep else 0
+        out = []
+        omitted = 0
+        for i, ev in enumerate(raw):
+            if self._follow(ev):
+                continue
+            if i < start or ev[0].quiet:
+                self.seq += 1
+                omitted += 1
+                continue
+            out.append(self.one(ev))
+        return out, omitted
 
     def one(self, ev: RawEvent) -> dict[str, Any]:
         kind, zidx, pfn, order, mt, arg = ev
@@ -95,8 +102,10 @@ class EventDecoder:
             "lists": words.lists or [],
             "blocks": words.blocks or [],
         }
-        if fn in KERNEL_FILES and d["seed_lines"] is None:
-            d["kernel_file"] = KERNEL_FILES[fn]
+        if fn and d["seed_lines"] is None:
+            where = kernel_file(anchor, fn)
+            if where is not None:
+                d["kernel_file"] = where
         d.update(extra)
         return d
 

@@ -53,6 +53,10 @@ class Host:
         self.nr_nonresident += dropped
         return dropped
 
+    def dropped_in(self, pfn: int, order: int) -> int:
+        """Pages of the block at `pfn` the host has dropped already (reported before, untouched since)."""
+        return self.nonresident.count(1, pfn, pfn + (1 << order))
+
     def touch(self, pfn: int, order: int) -> int:
         """The guest uses a freshly allocated block; dropped pages fault back in."""
         if not self.nr_nonresident:

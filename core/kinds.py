@@ -47,8 +47,15 @@ def _d_alloc(zone: str | None, pfn: Any, order: Any, mt: Any, refaults: Any) -> 
     return Words(text, blocks=[pfn], extra={"refaults": refaults})
 
 
-def _d_alloc_failed(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> Words:
-    return Words(f"alloc: no free {mt_name(mt)} block of order {order} or above in {zone}")
+def _d_alloc_failed(zone: str | None, pfn: Any, order: Any, mt: Any, held: Any) -> Words:
+    text = (f"alloc: no free {mt_name(mt)} block of order {order} or above in {zone}, "
+            "and none on another type's lists to fall back on")
+    if held:
+        blocks = ", ".join(f"{p} (order {o}, {mt_name(m)})" for p, o, m in held)
+        one = len(held) == 1
+        text += (f"; {blocks}, which would have served, {'is' if one else 'are'} in the hinting batch: off the "
+                 f"free lists until the drain puts {'it' if one else 'them'} back")
+    return Words(text, blocks=[p for p, _, _ in held or ()], extra={"held_back": [p for p, _, _ in held or ()]})
 
 
 def _d_free(zone: str | None, pfn: Any, order: Any, mt: Any, alloc_mt: Any) -> Words:
@@ -58,6 +65,12 @@ def _d_free(zone: str | None, pfn: Any, order: Any, mt: Any, alloc_mt: Any) -> W
 
 
 def _d_move_pageblock(zone: str | None, pfn: Any, order: Any, mt: Any, old: Any) -> Words:
+    if old == mt:
+        return Words(
+            f"move_pageblock: the pageblock holding {pfn} is {mt_name(mt)} already: its type stays, but "
+            "move_freepages_block still moves each of its free blocks to the head of its (same) list",
+            blocks=[pfn],
+        )
     return Words(
         f"move_pageblock: the pageblock holding {pfn} becomes {mt_name(mt)}; its free blocks follow", blocks=[pfn]
     )
@@ -134,8 +147,10 @@ def _d_steal(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> Words
 
 
 def _d_move(zone: str | None, pfn: Any, order: Any, mt: Any, old: Any) -> Words:
+    where = (f"to the head of its own list, {mt_name(mt)} order {order}" if old == mt
+             else f"from {mt_name(old)} to the head of {mt_name(mt)} order {order}")
     return Words(
-        f"move_to_free_list: {pfn} (order {order}) from {mt_name(old)} to the head of {mt_name(mt)} order {order}",
+        f"move_to_free_list: {pfn} (order {order}) {where}",
         [list_ref(zone, order, old), list_ref(zone, order, mt)],
         [pfn],
         {"change": {"op": "move", "list": list_ref(zone, order, mt), "from": list_ref(zone, order, old), "pfn": pfn}},
@@ -150,17 +165,22 @@ def _d_merge(zone: str | None, buddy: Any, order: Any, mt: Any, pfn: Any) -> Wor
     lst = list_ref(zone, order, mt)
     return Words(
         f"__free_one_page: {pfn} merges with its free buddy {buddy} (order {order}), taken off {mt_name(mt)} "
-        f"order {order}",
+        f"order {order} by del_page_from_free_list",
         [lst],
         [buddy, pfn],
         {"change": {"op": "del", "list": lst, "pfn": buddy}},
     )
 
 
-def _d_isolated(zone: str | None, pfn: Any, order: Any, mt: Any, buddy: Any) -> Words:
+def _d_isolated(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> Words:
+    buddy, buddy_mt = arg
     return Words(
-        f"__free_one_page: {pfn} (order {order}) does not merge with {buddy}: an isolated pageblock is involved",
+        f"__free_one_page: {pfn} (order {order}, freed as {mt_name(mt)}) stops merging here: {zone} has an "
+        f"isolated pageblock, and of {mt_name(mt)} and the type of its buddy {buddy}'s pageblock "
+        f"({mt_name(buddy_mt)}) exactly one is Isolate; v5.3 stops on that without looking at whether {buddy} "
+        "is free",
         blocks=[pfn, buddy],
+        extra={"buddy": buddy, "buddy_migratetype": mt_name(buddy_mt)},
     )
 
 
@@ -176,14 +196,18 @@ def _d_place_head(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> 
 
 def _d_place_tail(zone: str | None, pfn: Any, order: Any, mt: Any, arg: Any) -> Words:
     before, to_tail = arg
-    why = "it comes back from the device" if to_tail else "buddy_merge_likely: its buddy one order up is free"
+    if to_tail:
+        why = "it comes back from the device"
+    else:
+        higher = (pfn & ~(1 << order)) ^ (1 << (order + 1))
+        why = f"buddy_merge_likely: {higher}, the buddy of the order-{order + 1} block it would form, is free"
     where = f"in front of {before} (the boundary)" if before is not None else "at the tail"
     lst = list_ref(zone, order, mt)
     return Words(
         f"add_to_free_list_tail: {pfn} (order {order}) {where} of {mt_name(mt)} order {order} ({why})",
         [lst],
         [pfn] + ([before] if before is not None else []),
-        {"change": {"op": "add_before", "list": lst, "pfn": pfn, "before": before}},
+        {"change": {"op": "add_before", "list": lst, "pfn": pfn, "before": before}, "buddy_merge_likely": not to_tail},
     )
 
 
@@ -203,8 +227,10 @@ STEAL = declare("steal", Category.ALLOC, "STEAL", "steal_suitable_fallback", _d_
 MOVE = declare("move", Category.FREE, "MOVE", "move_to_free_list", _d_move, touches=Touch.LIST, lists=_move_lists)
 PAGEBLOCK = declare("pageblock", Category.FREE, "PAGEBLOCK", "set_pageblock_migratetype", _d_pageblock,
                     touches=Touch.PAGEBLOCK)
-MERGE = declare("merge", Category.FREE, "MERGE", "__free_one_page", _d_merge, touches=Touch.LIST)
-ISOLATED = declare("isolated", Category.FREE, "NO MERGE", "__free_one_page", _d_isolated)
+MERGE = declare("merge", Category.FREE, "MERGE", "__free_one_page", _d_merge, anchor="__free_one_page: merging",
+                touches=Touch.LIST)
+ISOLATED = declare("isolated", Category.FREE, "NO MERGE", "__free_one_page", _d_isolated,
+                   anchor="__free_one_page: isolation")
 PLACE_HEAD = declare("place_head", Category.FREE, "HEAD", "__free_one_page", _d_place_head,
                      anchor="__free_one_page: tail or head", touches=Touch.LIST)
 PLACE_TAIL = declare("place_tail", Category.FREE, "TAIL", "add_to_free_list_tail", _d_place_tail, touches=Touch.LIST)

@@ -49,7 +49,7 @@ def list_add_tail(new: ListHead, head: ListHead) -> None:
     """Insert `new` right before `head`; with the list head, at the tail.
 
     The seed uses this with a boundary entry as `head` to insert in front of
-    the hinted blocks (`add_to_free_list_tail`, seed lines 1984-2000).
+    the hinted blocks (`add_to_free_list_tail`, seed 1982-1998).
     """
     __list_add(new, head.prev, head)
 
@@ -74,3 +74,23 @@ def list_move(entry: ListHead, head: ListHead) -> None:
 
 def list_empty(head: ListHead) -> bool:
     return head.next is head
+
+
+def list_move_tail(entry: ListHead, head: ListHead) -> None:
+    """Move `entry` from whatever list it is on to just before `head` (with a list head: the tail)."""
+    __list_del(entry.prev, entry.next)
+    list_add_tail(entry, head)
+
+
+def list_is_first(entry: ListHead, head: ListHead) -> bool:
+    return entry.prev is head
+
+
+def list_rotate_to_front(entry: ListHead, head: ListHead) -> None:
+    """Rotate the list `head` so that `entry` is its first entry (v5.7's include/linux/list.h).
+
+    The list head itself moves to just before `entry`: the entries that were
+    in front of `entry` end up, in their order, behind the old last entry.
+    Free page reporting uses it to leave the next unreported block first.
+    """
+    list_move_tail(head, entry)

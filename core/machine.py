@@ -45,8 +45,10 @@ from .mmzone import (
     PglistData,
     Zone,
     get_pageblock_migratetype,
+    page_migratetype,
+    page_order,
 )
-from .page_alloc import FPI_NONE, free_one_page, move_pageblock
+from .page_alloc import FPI_NONE, fallbacks, free_one_page, move_pageblock
 from .page_alloc import __free_one_page as _free_one_page  # plain names: no mangling inside the class
 from .page_alloc import __rmqueue as _rmqueue
 from .page_alloc import __rmqueue_smallest as _rmqueue_smallest
@@ -145,6 +147,9 @@ class Machine:
             zd.nr_free_pages = zs.nr_free_pages
             zd.freepage_skew = zs.freepage_skew
             zd.nr_list_adds = zs.nr_list_adds
+            zd.nr_marks_set = zs.nr_marks_set
+            zd.nr_marks_cleared_on_list = zs.nr_marks_cleared_on_list
+            zd.nr_marks_cleared_off_list = zs.nr_marks_cleared_off_list
             zd.isolate_seen = zs.isolate_seen
             for area_s, area_d in zip(zs.free_area, zd.free_area, strict=True):
                 area_d.nr_free = area_s.nr_free
@@ -237,7 +242,7 @@ class Machine:
                 if name is not None:
                     self._bind(name, _FAILED)
                 if trace is not None:
-                    trace.append((ALLOC_FAILED, z.idx, None, order, mt, None))
+                    trace.append((ALLOC_FAILED, z.idx, None, order, mt, self._held_back(z, order, mt)))
                 raise NoFreeBlock(
                     f"no free block of order {order} or above for {MIGRATETYPE_NAMES[mt]} in zone {z.name}", "order"
                 )
@@ -258,6 +263,20 @@ class Machine:
             self._bind(name, (pfn, order))
             self._ref_of_pfn[pfn] = name
         return pfn
+
+    def _held_back(self, z: Zone, order: int, mt: int) -> tuple[tuple[int, int, int], ...]:
+        """(pfn, order, migratetype) of the blocks off the lists in the design's batch that would have served.
+
+        For a failed allocation's event: on its list, a block of this order or
+        above would have been taken, from the requested type's list or, by
+        the fallback, from one of the types fallbacks[] names for it.
+        """
+        usable = (mt, *fallbacks[mt])
+        return tuple(
+            (page.pfn, page_order(page), page_migratetype(page))
+            for page in self.design.batch()
+            if page_order(page) >= order and page_migratetype(page) in usable and self.pgdat.page_zone(page.pfn) is z
+        )
 
     def _bind(self, name: str, value: tuple[int, int] | str) -> None:
         old = self.refs.get(name)
@@ -367,8 +386,12 @@ class Machine:
             raise InvalidInput(f"must be a positive integer, got {ms!r}", "ms")
         target = self.clock.now_ms + ms
         work = self.design.work
-        due = work.due_ms if work is not None and work.pending and work.running is None else None
-        if work is not None and due is not None and due <= target:
+        # Work that falls due runs at its due time; work it re-arms that falls due
+        # within the advance runs too, unless it stopped at a stopping point.
+        while work is not None and work.pending and work.running is None:
+            due = work.due_ms
+            if due is None or due > target:
+                break
             self._clock(max(self.clock.now_ms, due))
             self._start(work)
             self._run(work, stop=self.stepping)

@@ -2,7 +2,7 @@
 
 Also the four free-list helpers of patch 3/5 ("add_to_free_list",
 "add_to_free_list_tail", "move_to_free_list", "del_page_from_free_list").
-The seed changed three of them (seed lines 1981-2022): a tail insert goes
+The seed changed three of them (seed 1982-1998, 2001-2013, 2015-2023): a tail insert goes
 through `get_unhinted_tail`, and moving or deleting a page clears its Hinted
 state.  Free page reporting changes them differently.  So here they call the
 hinting design through `FreeListHooks`, the seam of ARCHITECTURE.md: this
@@ -99,6 +99,26 @@ def PageMarked(page: Page) -> bool:
     return bool(page.info & DESIGN_MARK)
 
 
+def SetPageMarked(zone: Zone, page: Page) -> None:
+    """Set the design mark on the head of a free block on a list (the seed's Hinted, reporting's Reported).
+
+    Every design sets its mark here and nowhere else, so the zone counts
+    the flag writes an encoding of the mark would make
+    (PAGE-REPRESENTATION.md).
+    """
+    page.info |= DESIGN_MARK
+    zone.nr_marks_set += 1
+
+
+def ClearPageMarked(zone: Zone, page: Page, on_list: bool) -> None:
+    """Clear the design mark; `on_list`: the page stays on a list (a move), else it is leaving its list."""
+    page.info &= ~DESIGN_MARK
+    if on_list:
+        zone.nr_marks_cleared_on_list += 1
+    else:
+        zone.nr_marks_cleared_off_list += 1
+
+
 def alloc_code(order: int, migratetype: int) -> int:
     """mem_map entry for the head of an allocated block."""
     return order | (migratetype << MT_SHIFT)
@@ -138,6 +158,9 @@ class Zone:
         "nr_free_pages",
         "nr_isolate_pageblock",
         "nr_list_adds",
+        "nr_marks_cleared_off_list",
+        "nr_marks_cleared_on_list",
+        "nr_marks_set",
         "pageblock_mt",
         "spanned_pages",
         "zone_pgdat",
@@ -162,6 +185,11 @@ class Zone:
         self.freepage_skew = 0
         # The model's: blocks put on this zone's free lists since boot (free_list_traffic).
         self.nr_list_adds = 0
+        # The model's: design marks set and cleared on this zone's pages since boot
+        # (SetPageMarked, ClearPageMarked), for the flag-write figures.
+        self.nr_marks_set = 0
+        self.nr_marks_cleared_on_list = 0  # the page stayed on a list (the seed's clear on a move)
+        self.nr_marks_cleared_off_list = 0  # the page was leaving its list
         # Has a pageblock of this zone ever been Isolate?  Until then no list
         # of Isolate blocks exists and the zone's accounting is plain.
         self.isolate_seen = False
@@ -210,6 +238,13 @@ class Leave(IntEnum):
     ISOLATE = 2  # a design took it off the lists (get_unhinted_page, __isolate_free_page)
 
 
+class Move(IntEnum):
+    """Why a marked page moves to another migratetype's list (move_to_free_list)."""
+
+    PAGEBLOCK = 0  # move_pageblock: its pageblock changed type
+    STEAL = 1  # __rmqueue_fallback: steal_suitable_fallback took it (or its pageblock) for another type
+
+
 class FreeListHooks:
     """What the allocator asks of a hinting design: the seam's downward half.
 
@@ -219,26 +254,33 @@ class FreeListHooks:
     * `marked_page_leaves` before it takes a page that carries the design
       mark off its list (del_page_from_free_list), saying why;
     * `marked_page_moves` before it moves such a page to the head of another
-      migratetype's list (move_to_free_list);
+      migratetype's list (move_to_free_list), saying why;
     * `tail_entry` for a tail insert at an order >= `tail_from_order`: the
       entry to insert in front of (the list head for the real tail);
     * `notify_free` after a free that did not ask to skip it, at the final
-      order, when that order is >= `notify_from_order`.
+      order, when that order is >= `notify_from_order`;
+    * `notify_quiet` instead, for such a free below `notify_from_order`,
+      but only while events are recorded: the design may record why it was
+      not told (its static key is off, the order is too low).  Never called
+      on the fast path.
     """
 
     notify_from_order: int = NEVER
     tail_from_order: int = NEVER
 
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
-        page.info &= ~DESIGN_MARK
+        ClearPageMarked(zone, page, on_list=False)
 
-    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int, why: Move) -> None:
         return None
 
     def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
         return zone.free_area[order].free_list[migratetype]
 
     def notify_free(self, zone: Zone, order: int) -> None:
+        return None
+
+    def notify_quiet(self, zone: Zone, order: int) -> None:
         return None
 
 
@@ -324,7 +366,7 @@ def add_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> No
 
 
 def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) -> ListHead:
-    """Put a block at the tail, or where the design says the tail is (the seed: seed 1984-2000).
+    """Put a block at the tail, or where the design says the tail is (the seed: seed 1982-1998).
 
     Returns the entry it was inserted before (the list head for the real tail),
     so callers can say where the block went.
@@ -341,16 +383,20 @@ def add_to_free_list_tail(page: Page, zone: Zone, order: int, migratetype: int) 
     return tail
 
 
-def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int) -> None:
-    """Move a free block to the head of another migratetype's list (the seed: seed 2002-2015)."""
+def move_to_free_list(page: Page, zone: Zone, order: int, migratetype: int, why: Move = Move.PAGEBLOCK) -> None:
+    """Move a free block to the head of another migratetype's list (the seed: seed 2001-2013).
+
+    `why` is the model's: the kernel's callers need not say, but a design's
+    figures tell a pageblock move from a steal.
+    """
     if page.info & DESIGN_MARK:
-        zone.zone_pgdat.hooks.marked_page_moves(page, zone, order, migratetype)
+        zone.zone_pgdat.hooks.marked_page_moves(page, zone, order, migratetype, why)
     list_move(page, zone.free_area[order].free_list[migratetype])
     page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (migratetype << MT_SHIFT)
 
 
 def del_page_from_free_list(page: Page, zone: Zone, order: int, why: Leave = Leave.ALLOC) -> None:
-    """Take a block off its list; the design hears of a marked one first (the seed: seed 2017-2022).
+    """Take a block off its list; the design hears of a marked one first (the seed: seed 2015-2023).
 
     Unlinking poisons the page's links, which is what makes it no longer
     PageBuddy.

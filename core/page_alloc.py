@@ -52,6 +52,7 @@ from .mmzone import (
     ORDER_MASK,
     SPARE_PAGES_MAX,
     Leave,
+    Move,
     Page,
     PageBuddy,
     Zone,
@@ -196,7 +197,7 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
                     buddy_mt = get_pageblock_migratetype(zone, buddy_pfn)
                     if migratetype != buddy_mt and (migratetype == MIGRATE_ISOLATE or buddy_mt == MIGRATE_ISOLATE):
                         if trace is not None:
-                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, buddy_pfn))
+                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, (buddy_pfn, buddy_mt)))
                         break
                 max_order += 1
                 continue
@@ -245,6 +246,8 @@ def __free_one_page(page: Page | None, pfn: int, zone: Zone, order: int, migrate
         hooks = pgdat.hooks
         if order >= hooks.notify_from_order:
             hooks.notify_free(zone, order)
+        elif trace is not None:  # recording only: the design may say why it heard nothing
+            hooks.notify_quiet(zone, order)
     return page
 
 
@@ -363,7 +366,9 @@ def find_suitable_fallback(zone: Zone, order: int, migratetype: int, only_steala
     return -1, can_steal
 
 
-def move_freepages(zone: Zone, start_pfn: int, end_pfn: int, migratetype: int) -> tuple[int, int, int]:
+def move_freepages(
+    zone: Zone, start_pfn: int, end_pfn: int, migratetype: int, why: Move = Move.PAGEBLOCK
+) -> tuple[int, int, int]:
     """Move every free block in [start_pfn, end_pfn] to `migratetype`'s lists.
 
     Returns (pages moved, allocated Movable pages seen, pages moved that were
@@ -387,7 +392,7 @@ def move_freepages(zone: Zone, start_pfn: int, end_pfn: int, migratetype: int) -
             order = page_order(entry)
             if PageBuddy(entry):
                 old_mt = page_migratetype(entry)
-                move_to_free_list(entry, zone, order, migratetype)
+                move_to_free_list(entry, zone, order, migratetype, why)
                 if trace is not None:
                     trace.append((MOVE, zone.idx, pfn, order, migratetype, old_mt))
                 pages_moved += 1 << order
@@ -402,8 +407,10 @@ def move_freepages(zone: Zone, start_pfn: int, end_pfn: int, migratetype: int) -
     return pages_moved, num_movable, from_isolate
 
 
-def move_freepages_block(zone: Zone, pfn: int, migratetype: int) -> tuple[int, int, int]:
-    """move_freepages over the pageblock holding `pfn`, not crossing the zone."""
+def move_freepages_block(
+    zone: Zone, pfn: int, migratetype: int, why: Move = Move.PAGEBLOCK
+) -> tuple[int, int, int]:
+    """move_freepages over the pageblock holding `pfn`, not crossing the zone (`why`: for the design's figures)."""
     pageblock_nr_pages = 1 << zone.zone_pgdat.pageblock_order
     start_pfn = pfn & ~(pageblock_nr_pages - 1)
     end_pfn = start_pfn + pageblock_nr_pages - 1
@@ -411,7 +418,7 @@ def move_freepages_block(zone: Zone, pfn: int, migratetype: int) -> tuple[int, i
         start_pfn = pfn
     if not zone.zone_spans_pfn(end_pfn):
         return 0, 0, 0
-    return move_freepages(zone, start_pfn, end_pfn, migratetype)
+    return move_freepages(zone, start_pfn, end_pfn, migratetype, why)
 
 
 def move_pageblock(zone: Zone, pfn: int, migratetype: int) -> int:
@@ -462,7 +469,7 @@ def steal_suitable_fallback(zone: Zone, page: Page, start_type: int, whole_block
     elif current_order >= pageblock_order:
         change_pageblock_range(zone, page.pfn, current_order, start_type)
     elif whole_block:
-        free_pages, movable_pages, from_isolate = move_freepages_block(zone, page.pfn, start_type)
+        free_pages, movable_pages, from_isolate = move_freepages_block(zone, page.pfn, start_type, Move.STEAL)
         zone.freepage_skew += from_isolate  # uncounted pages onto counted lists, still uncounted
         if start_type == MIGRATE_MOVABLE:
             alike_pages = movable_pages
@@ -476,7 +483,7 @@ def steal_suitable_fallback(zone: Zone, page: Page, start_type: int, whole_block
             return
     # single_page: from a fallback list (never Isolate) to another non-Isolate one
     old_mt = page_migratetype(page)
-    move_to_free_list(page, zone, current_order, start_type)
+    move_to_free_list(page, zone, current_order, start_type, Move.STEAL)
     if trace is not None:
         trace.append((MOVE, zone.idx, page.pfn, current_order, start_type, old_mt))
 

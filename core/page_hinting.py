@@ -10,8 +10,15 @@ this code on the allocator's hooks and reads it for the state; the seed's
 event and anomaly kinds are in page_hinting_events.py.
 
 The seed keeps its Hinted page type in the page's design mark
-(mmzone.DESIGN_MARK): the allocator then calls the seed's hooks, and so
+(mmzone.DESIGN_MARK, set and cleared through SetPageMarked and
+ClearPageMarked): the allocator then calls the seed's hooks, and so
 `clear_page_hinted`, whenever a Hinted page leaves or moves a list.
+
+What the seed's work costs (costs.py) is counted here, where the seed does
+it: every list entry its probes read (the entry before the boundary, the
+head, the boundary's own entry), each zone-lock hold of
+`page_hinting_cycle`, the blocks pulled and put back, the merges on the way
+back.
 
 Where the C code would follow a pointer the model cannot follow (a boundary
 that points at a page no longer on that list, which the kernel would
@@ -30,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
+from .costs import MERGED_ON_RETURN, Costs
 from .kinds import ANOMALY
 from .lists import ListHead
 from .mmzone import (
@@ -38,12 +46,14 @@ from .mmzone import (
     MT_MASK,
     MT_SHIFT,
     NEVER,
+    ClearPageMarked,
     FreeList,
     FreeListHooks,
     Leave,
     Page,
     PageBuddy,
     PglistData,
+    SetPageMarked,
     Zone,
     del_page_from_free_list,
     get_pageblock_migratetype,
@@ -57,17 +67,21 @@ from .page_hinting_events import (
     BOTH_HINTED,
     BOUNDARY_ADD,
     BOUNDARY_DEL,
+    BOUNDARY_LEFT,
     CLEAR_HINTED,
     CYCLE_END,
     CYCLE_START,
     DRAIN,
     FILL_END,
     FILL_FULL,
+    LIST_DONE,
     NOTIFY,
+    NOTIFY_QUIET,
     NOTIFY_SKIPPED_AFTER_MERGE,
     NR_FREE_PAGES_DRIFT,
     POPULATE,
     PROCESS_END,
+    PROCESS_SKIP,
     PROCESS_SPINS,
     PROCESS_START,
     PULL,
@@ -75,6 +89,7 @@ from .page_hinting_events import (
     PUT_MERGED,
     REQUEST,
     SHUTDOWN,
+    SHUTDOWN_QUIET,
     STALE_BOUNDARY_USED,
     STARTUP,
     WASTED,
@@ -97,7 +112,7 @@ def PageHinted(page: Page) -> bool:
 
 
 class PageHintingDevInfo:
-    """struct page_hinting_dev_info (seed 2061-2084), as the v2 balloon fills it."""
+    """struct page_hinting_dev_info (seed 2062-2084), as the v2 balloon fills it."""
 
     def __init__(self, capacity: int, react: Callable[[PageHintingDevInfo, int], None]) -> None:
         self.react = react
@@ -108,7 +123,7 @@ class PageHintingDevInfo:
 
 
 class ZoneHinting:
-    """What the seed adds to one `struct zone` (seed 1945-1968)."""
+    """What the seed adds to one `struct zone`: its field (seed 1946-1953) and flags (seed 1961-1964, 1965-1968)."""
 
     __slots__ = ("active", "hinted_pages", "nr_free_pages_drift", "requested")
 
@@ -150,6 +165,7 @@ class PageHinting:
         self.ph_dev_info: PageHintingDevInfo | None = None  # the RCU-protected device
         self.page_hinting_notify_enabled = 0  # the static key's count
         self.cycling_zone: Zone | None = None
+        self.costs = Costs()  # the model's: what the work costs (costs.py)
 
     def set_notify_enabled(self, delta: int) -> None:
         """static_key_slow_inc / _dec, and the allocator's fast-path filter with it."""
@@ -191,6 +207,7 @@ def _boundary_entry(ph: PageHinting, zone: Zone, order: int, migratetype: int) -
     if target is head:
         return head
     if type(target) is int:
+        ph.costs.entries += 1  # the boundary's entry
         node = ph.pgdat.mem_map[target]
         if (
             type(node) is Page
@@ -207,17 +224,18 @@ def _boundary_entry(ph: PageHinting, zone: Zone, order: int, migratetype: int) -
     return head
 
 
-def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone) -> None:
+def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone, on_list: bool = False) -> None:
     """Drop a page's Hinted state as it leaves its place (seed 2120-2136).
 
     Only called for Hinted pages (the inline's `likely(!PageHinted)` test is
     the allocator's design-mark test).  The boundary is pushed back only
-    while ACTIVE.
+    while ACTIVE.  `on_list`: the page stays on a list (a move), for the
+    flag-write counts.
     """
     zh = ph.zones[zone.idx]
     if zh.active:
         page_hinting_del_from_boundary(ph, page, zone)
-    page.info &= ~PG_HINTED
+    ClearPageMarked(zone, page, on_list=on_list)
     order = page_order(page)
     assert zh.hinted_pages is not None, "a Hinted page in a zone that never cycled"
     zh.hinted_pages[order - ph.min_order] -= 1
@@ -226,16 +244,39 @@ def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone) -> None:
         trace.append((CLEAR_HINTED, zone.idx, page.pfn, order, page_migratetype(page), None))
 
 
+def note_boundary_left(ph: PageHinting, page: Page, zone: Zone, why: str) -> None:
+    """Recording only: clear_page_hinted is about to leave a boundary on this page (ACTIVE is clear).
+
+    The hooks that call clear_page_hinted know why the page goes (allocated,
+    merged, moved), so they record it; the C code simply does not call
+    page_hinting_del_from_boundary.
+    """
+    trace = _trace(ph)
+    if trace is None or ph.boundary is None or ph.zones[zone.idx].active:
+        return
+    order, mt = page_order(page), page_migratetype(page)
+    if ph.boundary[order - ph.min_order][mt] == page.pfn:
+        trace.append((BOUNDARY_LEFT, zone.idx, page.pfn, order, mt, why))
+
+
 def page_hinting_notify_free(ph: PageHinting, zone: Zone, order: int) -> None:
-    """Ask for hinting once a zone's order has hwm more free than hinted blocks (seed 2158-2186)."""
+    """Ask for hinting once a zone's order has hwm more free than hinted blocks (seed 2158-2186).
+
+    Called behind the static key (the design's hook tests it).  The early
+    returns record quiet events: "did nothing, because".
+    """
+    trace = _trace(ph)
     if order < ph.min_order:
+        if trace is not None:
+            trace.append((NOTIFY_QUIET, zone.idx, None, order, None, ("order", ph.min_order)))
         return
     zh = ph.zones[zone.idx]
     if zh.requested:
+        if trace is not None:
+            trace.append((NOTIFY_QUIET, zone.idx, None, order, None, ("requested", ph.min_order)))
         return
     nr_hinted = zh.hinted_pages[order - ph.min_order] if zh.hinted_pages else 0
     nr_free = zone.free_area[order].nr_free
-    trace = _trace(ph)
     if nr_free < nr_hinted + ph.hwm:
         if trace is not None:
             trace.append((NOTIFY, zone.idx, None, order, None, (nr_free, nr_hinted, ph.hwm, False)))
@@ -259,25 +300,33 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
     tail = get_unhinted_tail(ph, zone, order, mt)
     head = zone.free_area[order].free_list[mt]
     page = tail.prev  # list_last_entry(tail, ...)
+    trace = _trace(ph)
     if type(page) is not Page:  # the reverse walk from there ends at once: the list head
+        if trace is not None and type(tail) is Page:  # a list with blocks, all behind the boundary
+            trace.append((LIST_DONE, zone.idx, tail.pfn, order, mt, None))
         return None
+    costs = ph.costs
+    costs.entries += 1  # the entry before the boundary
     via = "tail"
+    tried = page.pfn
     if PageHinted(page):
         page = head.next  # list_first_entry(list, ...)
         assert type(page) is Page, "a list with a Hinted entry is not empty"
+        costs.entries += 1  # the head
         if PageHinted(page):
+            if trace is not None:  # the explanation first, then the boundary it moves
+                at = tail.pfn if type(tail) is Page else None
+                trace.append((BOTH_HINTED, zone.idx, page.pfn, order, mt, (at, tried)))
             page_hinting_add_to_boundary(ph, page, zone, mt)
-            trace = _trace(ph)
-            if trace is not None:
-                trace.append((BOTH_HINTED, zone.idx, page.pfn, order, mt, None))
             return None
         via = "head"
     del_page_from_free_list(page, zone, order, Leave.ISOLATE)
+    costs.pulled += 1
+    costs.pages_moved += 1 << order
     # set_pcppage_migratetype(page, mt); set_page_private(page, order)
     page.info = order | (mt << MT_SHIFT)
-    trace = _trace(ph)
     if trace is not None:
-        trace.append((PULL, zone.idx, page.pfn, order, mt, via))
+        trace.append((PULL, zone.idx, page.pfn, order, mt, (via, tail.pfn if type(tail) is Page else None, tried)))
     __mod_zone_freepage_state(zone, -(1 << order), mt)
     if is_migrate_isolate(mt):
         # Pages of an Isolate list were never on NR_FREE_PAGES: they are lost from it for good.
@@ -291,22 +340,32 @@ def get_unhinted_page(ph: PageHinting, zone: Zone, order: int, mt: int) -> Page 
 
 def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     """Return a reported block to the free lists, Hinted unless it merged (seed 2366-2404)."""
-    mt = page_migratetype(page)  # get_pcppage_migratetype
+    mt = pulled_mt = page_migratetype(page)  # get_pcppage_migratetype
     pfn = page.pfn
-    if has_isolate_pageblock(zone) or is_migrate_isolate(mt):
+    checked = has_isolate_pageblock(zone) or is_migrate_isolate(mt)
+    if checked:
         mt = get_pageblock_migratetype(zone, pfn)
         page.info = (page.info & ~(MT_MASK << MT_SHIFT)) | (mt << MT_SHIFT)
     order = page_order(page)
 
     head = __free_one_page(page, pfn, zone, order, mt, FPI_HINTED)
+    costs = ph.costs
+    costs.put_back += 1
+    costs.pages_moved += 1 << order
 
     trace = _trace(ph)
+    if trace is not None:
+        # Which list, and why: (the list it was pulled from, whether the pageblock was read, its type now).
+        where = (pulled_mt, checked, get_pageblock_migratetype(zone, pfn))
+        trace.append((NOTIFY_QUIET, zone.idx, head.pfn, page_order(head), None, ("hinted", ph.min_order)))
     if not PageBuddy(page) or page_order(page) != order:
+        costs.merges += 1
+        costs.wasted[MERGED_ON_RETURN] += 1
         # Merged with a free buddy: the block is not Hinted, the report is
         # wasted, and (hinted=true) nobody was notified of the bigger block.
         merged_order = page_order(head)
         if trace is not None:
-            trace.append((PUT_MERGED, zone.idx, pfn, order, mt, (head.pfn, merged_order)))
+            trace.append((PUT_MERGED, zone.idx, pfn, order, mt, (head.pfn, merged_order, *where)))
         hint_wasted(ph, zone, pfn, order, "put_merge")
         if trace is not None:
             _check_skipped_notify(ph, zone, head, trace)
@@ -316,9 +375,9 @@ def put_hinted_page(ph: PageHinting, zone: Zone, page: Page) -> None:
     assert zh.hinted_pages is not None, "put_hinted_page before page_hinting_populate_metadata"
     zh.hinted_pages[order - ph.min_order] += 1
     page_hinting_add_to_boundary(ph, page, zone, mt)
-    page.info |= PG_HINTED
+    SetPageMarked(zone, page)  # __SetPageHinted
     if trace is not None:
-        trace.append((PUT_HINTED, zone.idx, pfn, order, mt, None))
+        trace.append((PUT_HINTED, zone.idx, pfn, order, mt, where))
 
 
 def _check_skipped_notify(ph: PageHinting, zone: Zone, head: Page, trace: Trace) -> None:
@@ -376,6 +435,7 @@ def page_hinting_del_from_boundary(ph: PageHinting, page: Page, zone: Zone) -> N
     row = ph.boundary[order - ph.min_order]
     target = row[mt]
     if type(target) is int and target == page.pfn:
+        ph.costs.entries += 1  # page->lru.next
         nxt = page.next
         if type(nxt) is Page:
             row[mt] = nxt.pfn
@@ -404,7 +464,9 @@ def page_hinting_fill(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) ->
     assert sg is not None
     sg.clear()  # sg_init_table
     trace = _trace(ph)
+    costs = ph.costs
     for order, mt in for_each_hinting_migratetype_order(ph):
+        costs.lists += 1
         while (page := get_unhinted_page(ph, zone, order, mt)) is not None:
             sg.append(page)
             if len(sg) == phdev.capacity:
@@ -415,7 +477,7 @@ def page_hinting_fill(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) ->
     ph.zones[zone.idx].requested = False
     phdev.refcnt -= 1
     if trace is not None:
-        trace.append((FILL_END, zone.idx, None, None, None, (len(sg), phdev.refcnt)))
+        trace.append((FILL_END, zone.idx, None, None, None, (len(sg), phdev.refcnt, phdev.capacity)))
     return len(sg)
 
 
@@ -429,6 +491,29 @@ def page_hinting_drain(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -
     for page in sg:
         put_hinted_page(ph, zone, page)
     sg.clear()
+    page_hinting_take_stock(ph)
+
+
+def page_hinting_take_stock(ph: PageHinting) -> None:
+    """The model's: with no batch out, note the share of free memory Hinted and whether all of it is."""
+    hinted = 0
+    blocks = 0
+    free_pages = 0
+    free_blocks = 0
+    min_order = ph.min_order
+    for zone in ph.pgdat.node_zones:
+        counts = ph.zones[zone.idx].hinted_pages
+        for order, area in enumerate(zone.free_area):
+            free_pages += area.nr_free << order
+            if order >= min_order:
+                free_blocks += area.nr_free
+                if counts is not None:
+                    n = counts[order - min_order]
+                    blocks += n
+                    hinted += n << order
+    now = ph.clock.now_ms
+    ph.costs.sample(now, hinted, free_pages)
+    ph.costs.check_full(now, blocks == free_blocks)
 
 
 def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -> WorkRun:
@@ -438,32 +523,41 @@ def page_hinting_cycle(ph: PageHinting, zone: Zone, phdev: PageHintingDevInfo) -
     at DRAIN where it is about to be taken again: the two stopping points.
     """
     page_hinting_populate_metadata(ph, zone)
+    costs = ph.costs
+    costs.cycles += 1
+    costs.lock(ph.clock.now_ms, zone.name)  # spin_lock(&zone->lock)
     zh = ph.zones[zone.idx]
     zh.active = True
     ph.cycling_zone = zone
     trace = _trace(ph)
     if trace is not None:
-        trace.append((CYCLE_START, zone.idx, None, None, None, None))
+        trace.append((CYCLE_START, zone.idx, None, None, None, ph.min_order))
     while True:
         num_hints = page_hinting_fill(ph, zone, phdev)
         if not num_hints:
+            why = "empty"
             break
+        costs.unlock()
         yield WorkPhase.REACT
         phdev.react(phdev, num_hints)
         yield WorkPhase.DRAIN
+        costs.lock(ph.clock.now_ms, zone.name)
         page_hinting_drain(ph, zone, phdev)
         if not zh.requested:
+            why = "done"
             break
     zh.active = False
+    costs.unlock()
     ph.cycling_zone = None
     trace = _trace(ph)
     if trace is not None:
-        trace.append((CYCLE_END, zone.idx, None, None, None, None))
+        trace.append((CYCLE_END, zone.idx, None, None, None, why))
 
 
 def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
     """The work: cycle requested zones round-robin until refcnt drops to 0 (seed 2593-2618)."""
     zones = ph.pgdat.node_zones
+    ph.costs.passes += 1
     trace = _trace(ph)
     if trace is not None:
         trace.append((PROCESS_START, None, None, None, None, phdev.refcnt))
@@ -476,6 +570,9 @@ def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
             yield from page_hinting_cycle(ph, zone, phdev)
         else:
             idle_visits += 1
+            trace = _trace(ph)
+            if trace is not None:
+                trace.append((PROCESS_SKIP, zone.idx, None, None, None, phdev.refcnt))
         i += 1
         if i == len(zones):
             i = 0
@@ -488,6 +585,7 @@ def page_hinting_process(ph: PageHinting, phdev: PageHintingDevInfo) -> WorkRun:
             if trace is not None:
                 trace.append((ANOMALY, None, None, None, None, (PROCESS_SPINS, phdev.refcnt)))
             break
+    page_hinting_take_stock(ph)
     trace = _trace(ph)
     if trace is not None:
         trace.append((PROCESS_END, None, None, None, None, phdev.refcnt))
@@ -512,15 +610,23 @@ def __page_hinting_request(ph: PageHinting, zone: Zone) -> None:
 
 
 def page_hinting_shutdown(ph: PageHinting, phdev: PageHintingDevInfo) -> None:
-    """Stop notifications, finish a running cycle, drop pending work (seed 2663-2679)."""
+    """Stop notifications, let a running work item finish, drop pending work (seed 2663-2679).
+
+    The running item is the whole page_hinting_process: it goes on over every
+    REQUESTED zone until refcnt is 0, calling react for each batch, after
+    the device was unregistered (cancel_delayed_work_sync waits for it).
+    """
+    trace = _trace(ph)
     if ph.ph_dev_info is not phdev:
+        if trace is not None:
+            trace.append((SHUTDOWN_QUIET, None, None, None, None, None))
         return
     ph.set_notify_enabled(-1)
     ph.ph_dev_info = None
-    trace = _trace(ph)
-    if trace is not None:
-        trace.append((SHUTDOWN, None, None, None, None, None))
     assert phdev.work is not None
+    if trace is not None:
+        work = phdev.work
+        trace.append((SHUTDOWN, None, None, None, None, (work.running is not None, work.pending, phdev.refcnt)))
     cancel_delayed_work_sync(phdev.work)
     phdev.sg = None
 

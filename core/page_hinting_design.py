@@ -9,6 +9,8 @@ behind the static key.  Up, it builds the state's "hinting" object, the
 zones' seed fields, the seed's invariants and anomalies, and its copy for
 checkpoints.  The device is the v2 virtio-balloon of patch 5/5 as far as the
 seed sees it: a capacity, and a `react` that hands the batch to the host.
+What the seed's work costs (costs.py) is counted in page_hinting.py; the
+hooks here add the reports the allocator wastes, and `_react` the batches.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .config import (
     want_bool,
     want_int,
 )
+from .costs import ALLOCATED, MERGED, MOVED, STOLEN
 from .design import HintingDesign, same_list_head
 from .errors import HintingBusy
 from .host import Host
@@ -34,6 +37,7 @@ from .mmzone import (
     MIGRATETYPE_NAMES,
     FreeList,
     Leave,
+    Move,
     Page,
     PageBuddy,
     PglistData,
@@ -49,20 +53,24 @@ from .page_hinting import (
     clear_page_hinted,
     get_unhinted_tail,
     hint_wasted,
+    note_boundary_left,
     page_hinting_notify_free,
     page_hinting_process,
     page_hinting_shutdown,
     page_hinting_startup,
+    page_hinting_take_stock,
 )
 from .page_hinting_events import (
     HINTED_NOT_AT_TAIL,
+    NOTIFY_QUIET,
     NR_FREE_PAGES_DRIFT,
     REACT,
-    STALE_BOUNDARY,
+    TAIL,
     UNHINTED_BEHIND_BOUNDARY,
     WORK_START,
     WORK_STOP,
 )
+from .seedref import seed_lines
 from .workqueue import Clock, DelayedWork, WorkPhase
 
 
@@ -107,22 +115,45 @@ class SeedDesign(HintingDesign):
 
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
         # del_page_from_free_list: "Clear Hinted flag, if present, before clearing the Buddy flag"
+        note_boundary_left(self.ph, page, zone, why.name.lower())
         clear_page_hinted(self.ph, page, zone)
         if why is Leave.MERGE:
+            self.ph.costs.wasted[MERGED] += 1
             hint_wasted(self.ph, zone, page.pfn, order, "merge")
+        elif why is Leave.ALLOC:
+            self.ph.costs.wasted[ALLOCATED] += 1
 
-    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int, why: Move) -> None:
         # move_to_free_list: "It is cheaper to just process this page again"
-        clear_page_hinted(self.ph, page, zone)
-        hint_wasted(self.ph, zone, page.pfn, order, "move")
+        same = page_migratetype(page) == migratetype  # to the head of the list it is on
+        note_boundary_left(self.ph, page, zone, "move_same" if same else "move")
+        clear_page_hinted(self.ph, page, zone, on_list=True)
+        self.ph.costs.wasted[STOLEN if why is Move.STEAL else MOVED] += 1
+        hint_wasted(self.ph, zone, page.pfn, order, "move_same" if same else "move")
 
     def tail_entry(self, zone: Zone, order: int, migratetype: int) -> ListHead:
-        return get_unhinted_tail(self.ph, zone, order, migratetype)
+        tail = get_unhinted_tail(self.ph, zone, order, migratetype)
+        trace = self.pgdat.trace
+        if trace is not None:  # which tail add_to_free_list_tail got, and why
+            where = tail.pfn if type(tail) is Page else None
+            last = zone.free_area[order].free_list[migratetype].prev  # what a real-tail insert goes behind
+            hinted_last = last.pfn if type(last) is Page and PageHinted(last) else None
+            trace.append((TAIL, zone.idx, where, order, migratetype, (self.ph.zones[zone.idx].active, hinted_last)))
+        return tail
 
     def notify_free(self, zone: Zone, order: int) -> None:
         # The inline page_hinting_notify_free tests its static key first.
         if self.ph.page_hinting_notify_enabled:
             page_hinting_notify_free(self.ph, zone, order)
+        else:
+            self.notify_quiet(zone, order)
+
+    def notify_quiet(self, zone: Zone, order: int) -> None:
+        """A free the fast path kept from page_hinting_notify_free (recording only): say which test returned."""
+        trace = self.pgdat.trace
+        if trace is not None:
+            why = "order" if self.ph.page_hinting_notify_enabled else "key"  # the key is tested first
+            trace.append((NOTIFY_QUIET, zone.idx, None, order, None, (why, self.ph.min_order)))
 
     # --- the device ------------------------------------------------------------------
 
@@ -131,7 +162,14 @@ class SeedDesign(HintingDesign):
         sg = phdev.sg or []
         blocks = [(page.pfn, page_order(page)) for page in sg[:num_hints]]
         zone = self.ph.cycling_zone or self.pgdat.page_zone(blocks[0][0])
-        dropped = self.host.react(blocks)
+        host = self.host
+        again_pages = again_blocks = 0
+        for pfn, order in blocks:
+            already = host.dropped_in(pfn, order)
+            again_pages += already
+            again_blocks += already == 1 << order
+        dropped = host.react(blocks)
+        self.ph.costs.reported(len(blocks), sum(1 << o for _, o in blocks), again_blocks, again_pages)
         trace = self.pgdat.trace
         if trace is not None:
             trace.append((REACT, zone.idx, None, None, None,
@@ -142,6 +180,8 @@ class SeedDesign(HintingDesign):
     def start(self) -> None:
         if page_hinting_startup(self.ph, self.phdev) == -EBUSY:
             raise HintingBusy("hinting is already on (page_hinting_startup returns -EBUSY)", "do")
+        self.ph.costs.started(self.clock.now_ms)
+        page_hinting_take_stock(self.ph)
 
     def stop(self) -> None:
         page_hinting_shutdown(self.ph, self.phdev)
@@ -162,6 +202,7 @@ class SeedDesign(HintingDesign):
                 for page in self.batch()
             ],
             "boundary": self._boundary_state(),
+            "costs": self.ph.costs.to_json(self.host.refaults),
         }
 
     def _work_state(self) -> dict[str, Any]:
@@ -292,16 +333,36 @@ class SeedDesign(HintingDesign):
                 if first_hinted is None:
                     first_hinted = node.pfn
             elif first_hinted is not None:
-                return anomaly(
-                    HINTED_NOT_AT_TAIL,
-                    zone.name,
-                    order,
-                    mt,
-                    node.pfn,
-                    f"{node.pfn} (unhinted) sits behind Hinted {first_hinted} on {MIGRATETYPE_NAMES[mt]} order {order}",
-                )
+                return self._not_at_tail_why(zone, order, mt, first_hinted, node.pfn)
             node = node.next
         return None
+
+    def _not_at_tail_why(self, zone: Zone, order: int, mt: int, first_hinted: int, pfn: int) -> dict[str, Any]:
+        """The condition, citing the code that let a tail insert go behind the Hinted run in this case.
+
+        A block gets behind a Hinted one only by a tail insert whose tail was
+        the real one: get_unhinted_tail hands out the list head itself while
+        the zone is not ACTIVE; while it is ACTIVE it hands out the boundary,
+        and a Hinted block in front of the boundary can only be one an
+        earlier cycle left at the tail: this cycle's puts all go in front of
+        the boundary and move it onto themselves, and the boundary only moves
+        tailwards otherwise.  So the reset of the boundary to the list head,
+        behind that block, is the cause.
+        """
+        name = MIGRATETYPE_NAMES[mt]
+        where = f"{pfn} (unhinted) sits behind Hinted {first_hinted} on {name} order {order}"
+        if not self.ph.zones[zone.idx].active:
+            why = (f"{zone.name} is not ACTIVE, so get_unhinted_tail gives add_to_free_list_tail the list head "
+                   "itself and a tail free goes to the real tail")
+            return anomaly(HINTED_NOT_AT_TAIL, zone.name, order, mt, pfn, f"{where}: {why}", active=False)
+        boundary = self.ph.boundary[order - self.ph.min_order][mt] if self.ph.boundary is not None else None
+        named = "the list head" if type(boundary) is FreeList else str(boundary)
+        why = (f"{zone.name} is ACTIVE, but {first_hinted} is in front of boundary[{order}][{name}] ({named}): an "
+               "earlier cycle left it at the tail, and this cycle's page_hinting_populate_metadata reset the "
+               "boundary to the list head, behind it, before ACTIVE was set; tail inserts since go behind it")
+        return anomaly(HINTED_NOT_AT_TAIL, zone.name, order, mt, pfn, f"{where}: {why}", active=True,
+                       seed_fn="page_hinting_reset_boundary", seed_lines=seed_lines("page_hinting_reset_boundary"),
+                       also_seed_lines=[seed_lines("page_hinting_populate_metadata: reset")])
 
     def _on_list(self, pfn: int, order: int, mt: int) -> bool:
         """Is the block at `pfn` a free block on the (order, mt) list, where a boundary there must point?"""
@@ -309,26 +370,20 @@ class SeedDesign(HintingDesign):
         return type(node) is Page and PageBuddy(node) and page_order(node) == order and page_migratetype(node) == mt
 
     def _boundary_anomalies(self, order: int, mt: int, pfn: int) -> list[dict[str, Any]]:
+        """Guards on a boundary while its zone is ACTIVE.
+
+        Outside a cycle a boundary may name a block that left its list (the
+        state marks it `stale`): that is ordinary and harmless, since nothing
+        reads a boundary then and the next cycle resets every one before it
+        sets ACTIVE.  Only while ACTIVE would it matter, and get_unhinted_tail
+        reports that case when it happens (stale_boundary_used).
+        """
         pgdat = self.pgdat
         zone = pgdat.page_zone(pfn)
-        active = self.ph.zones[zone.idx].active
+        if not self.ph.zones[zone.idx].active or not self._on_list(pfn, order, mt):
+            return []
         node = pgdat.mem_map[pfn]
         name = MIGRATETYPE_NAMES[mt]
-        if not self._on_list(pfn, order, mt):
-            return [
-                anomaly(
-                    STALE_BOUNDARY,
-                    zone.name,
-                    order,
-                    mt,
-                    pfn,
-                    f"boundary[{order}][{name}] points at {pfn}, which is {self._where(pfn)}"
-                    + (" while ACTIVE is set" if active else ""),
-                    dangerous=active,
-                )
-            ]
-        if not active:
-            return []
         assert type(node) is Page  # _on_list: a free block heads this list
         entry: ListHead = node
         while type(entry) is Page:
@@ -346,16 +401,6 @@ class SeedDesign(HintingDesign):
             entry = entry.next
         return []
 
-    def _where(self, pfn: int) -> str:
-        entry = self.pgdat.mem_map[pfn]
-        if entry is None:
-            return "now inside a larger block"
-        if isinstance(entry, int):
-            return "allocated"
-        if not PageBuddy(entry):
-            return "in the hinting batch"
-        return f"on {MIGRATETYPE_NAMES[page_migratetype(entry)]} order {page_order(entry)} instead"
-
     # --- checkpoints ---------------------------------------------------------------------------
 
     def copy_into(self, other: Any, pgdat: PglistData) -> None:
@@ -372,6 +417,7 @@ class SeedDesign(HintingDesign):
             zd.hinted_pages = list(zs.hinted_pages) if zs.hinted_pages is not None else None
             zd.nr_free_pages_drift = zs.nr_free_pages_drift
         dst.page_hinting_notify_enabled = src.page_hinting_notify_enabled
+        dst.costs = src.costs.copy()
         other.notify_from_order = self.notify_from_order
         dev_s, dev_d = self.phdev, other.phdev
         dev_d.refcnt = dev_s.refcnt

@@ -79,16 +79,20 @@ def _parse_steps(steps_obj: list[Any], machine: MachineConfig) -> list[dict[str,
     return steps
 
 
-def load_scenario(path: str | Path, max_pages: int = DEFAULT_MAX_PAGES) -> Scenario:
+def load_document(path: str | Path) -> Any:
+    """A JSON file (or stdin for "-"), read; InvalidInput names `file` when it cannot be."""
     try:
         text = Path(path).read_text(encoding="utf-8") if str(path) != "-" else _stdin()
     except OSError as err:
         raise InvalidInput(f"cannot read {path}: {err.strerror}", "file") from err
     try:
-        obj = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise InvalidInput(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}", "file") from err
-    return parse_scenario(obj, max_pages)
+
+
+def load_scenario(path: str | Path, max_pages: int = DEFAULT_MAX_PAGES) -> Scenario:
+    return parse_scenario(load_document(path), max_pages)
 
 
 def _stdin() -> str:

@@ -74,7 +74,7 @@ def _same_list(order: Any, mt: Any, arg: Any) -> tuple[tuple[int, int], ...]:
 class EventKind:
     """The one declaration of an event kind (made by `declare`, compared by identity)."""
 
-    __slots__ = ("anchor", "category", "describe", "design", "fn", "lists", "name", "tag", "touches")
+    __slots__ = ("anchor", "category", "describe", "design", "fn", "lists", "name", "quiet", "tag", "touches")
 
     def __init__(
         self,
@@ -87,6 +87,7 @@ class EventKind:
         touches: Touch,
         lists: ListsOf,
         design: str | None,
+        quiet: bool = False,
     ) -> None:
         self.name = name
         self.category = category
@@ -97,6 +98,9 @@ class EventKind:
         self.touches = touches
         self.lists = lists  # with Touch.LIST: which lists
         self.design = design  # the design that declares it (None: allocator or machine)
+        # A "did nothing, because" kind: its events are (mostly) quiet, hidden until asked for; a running
+        # session's short event tails leave them out (events.py, decode_tail).
+        self.quiet = quiet
 
     def __repr__(self) -> str:
         return f"<event {self.design + ':' if self.design else ''}{self.name}>"
@@ -129,11 +133,12 @@ def declare(
     touches: Touch = Touch.NONE,
     lists: ListsOf = _same_list,
     design: str | None = None,
+    quiet: bool = False,
 ) -> EventKind:
     """Declare an event kind (once: a second declaration of the same name is a bug)."""
     key = (design, name)
     if key in EVENT_KINDS:
         raise ValueError(f"event kind {name!r} is declared twice{' by ' + design if design else ''}")
-    kind = EventKind(name, category, tag, fn, describe, anchor, touches, lists, design)
+    kind = EventKind(name, category, tag, fn, describe, anchor, touches, lists, design, quiet)
     EVENT_KINDS[key] = kind
     return kind

@@ -14,7 +14,9 @@ Semantics kept from the kernel:
 * One work item never runs concurrently with itself: pending work that falls
   due while an instance is stopped waits for that instance to finish.
 * `cancel_delayed_work_sync` waits for a running instance to complete, then
-  drops the pending one.
+  drops the pending one; while it waits, the item cannot be queued again
+  (the kernel's WORK_OFFQ_CANCELING), so a running instance cannot re-arm
+  itself.
 
 The item's phase moves only along `TRANSITIONS`; anything else (starting an
 item that is running, resuming one that is not, a design stopping at a phase
@@ -69,6 +71,7 @@ class DelayedWork:
     due_ms: int | None = None
     running: WorkRun | None = field(default=None, repr=False)
     phase: WorkPhase = WorkPhase.IDLE
+    canceling: bool = False  # cancel_delayed_work_sync is waiting for it: queueing fails
 
     def init(self) -> None:
         """INIT_DELAYED_WORK: forget any queued instance."""
@@ -89,7 +92,7 @@ class DelayedWork:
 
 
 def schedule_delayed_work(work: DelayedWork, delay_ms: int) -> bool:
-    if work.pending:
+    if work.pending or work.canceling:
         return False
     work.pending = True
     work.due_ms = work.clock.now_ms + delay_ms
@@ -125,7 +128,11 @@ def run_work(work: DelayedWork, stop: bool) -> WorkPhase | None:
 
 
 def cancel_delayed_work_sync(work: DelayedWork) -> None:
-    if work.running is not None:
-        run_work(work, stop=False)
+    work.canceling = True
+    try:
+        if work.running is not None:
+            run_work(work, stop=False)
+    finally:
+        work.canceling = False
     work.pending = False
     work.due_ms = None

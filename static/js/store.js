@@ -10,6 +10,11 @@
 // `apply()` also says what changed (a "dirty" record) so the views redraw only
 // the lists, zones and pages that moved, and keeps a per-page state array for
 // the memory map.
+//
+// Both designs are held the same way: the design's list of marked blocks (the
+// seed's `hinted`, free page reporting's `reported`) is `z.hinted` here, and
+// painted PAGE_HINTED; `markedField` says which name the document uses.  A
+// delta's `costs` carries the changed keys of `hinting.costs` (core/delta.py).
 
 import { MIGRATETYPES, MT_INDEX } from "./palette.js";
 
@@ -24,13 +29,22 @@ export const PAGE_INFLIGHT = 9;
 
 const ZONE_KEYS = new Set([
   "name", "start_pfn", "pages", "nr_free_pages", "batch_pages", "flags", "hinted_pages", "free_area", "hinted",
-  "pageblocks", "allocated", "nonresident",
+  "reported", "pageblocks", "allocated", "nonresident",
 ]);
 // Zone keys of a delta that apply() handles one by one; any other is a field sent whole.
 const ZONE_CHANGE_KEYS = new Set([
-  "lists", "nr_free", "hinted", "allocated", "residency", "pageblocks", "flags", "hinted_pages", "nr_free_pages",
-  "batch_pages",
+  "lists", "nr_free", "hinted", "reported", "allocated", "residency", "pageblocks", "flags", "hinted_pages",
+  "nr_free_pages", "batch_pages",
 ]);
+// The zone field listing a design's marked blocks (docs/designs.md, `marked_field`).
+export const MARKED_FIELD = { seed: "hinted", reporting: "reported" };
+
+/** The marked field of a hinting-state/1 document: by its design, else by what its zones carry. */
+export function markedFieldOf(doc) {
+  const byDesign = MARKED_FIELD[doc.config?.hinting?.design ?? "seed"];
+  if (byDesign) return byDesign;
+  return doc.zones?.[0] && "reported" in doc.zones[0] ? "reported" : "hinted";
+}
 const TOP_KEYS = new Set(["format", "now_ms", "config", "zones", "hinting", "host", "anomalies"]);
 
 export class StoreError extends Error {}
@@ -38,7 +52,7 @@ export class StoreError extends Error {}
 /** A fresh record of what changed; views merge these until the next frame. */
 export function newDirty(full = false) {
   return {
-    full, now: full, stepping: full, hinting: full, host: full, anomalies: full, batch: full,
+    full, now: full, stepping: full, hinting: full, costs: full, host: full, anomalies: full, batch: full,
     boundary: new Set(), // "zone|order/mt" cells whose boundary marker moved
     zones: new Map(),    // name -> zone dirty
   };
@@ -56,7 +70,7 @@ function zoneDirty(d, name) {
 
 /** Fold `src` into `dst` (both dirty records); returns dst. */
 export function mergeDirty(dst, src) {
-  for (const k of ["full", "now", "stepping", "hinting", "host", "anomalies", "batch"]) dst[k] = dst[k] || src[k];
+  for (const k of ["full", "now", "stepping", "hinting", "costs", "host", "anomalies", "batch"]) dst[k] = dst[k] || src[k];
   for (const b of src.boundary) dst.boundary.add(b);
   for (const [name, s] of src.zones) {
     const z = zoneDirty(dst, name);
@@ -89,6 +103,7 @@ export class Store {
     this.format = doc.format;
     this.now_ms = doc.now_ms;
     this.config = structuredClone(doc.config);
+    this.markedField = markedFieldOf(doc);
     this.hinting = doc.hinting;
     this.host = doc.host;
     this.anomalies = doc.anomalies;
@@ -116,7 +131,7 @@ export class Store {
       listKeys: zd.free_area.map((a) => Object.keys(a.free_list)),
       lists: new Map(),
       freeIndex: new Map(),
-      hinted: new Set(zd.hinted),
+      hinted: new Set(zd[this.markedField] ?? []),
       alloc: new Map(),
       pageblocks: zd.pageblocks.slice(),
       nonres: new Uint8Array(zd.pages),
@@ -194,10 +209,11 @@ export class Store {
         for (const [o, n] of Object.entries(c.nr_free)) z.nrFree[+o] = n;
         zd.nrFree = true;
       }
-      if (c.hinted) {
-        for (const p of c.hinted.add) z.hinted.add(p);
-        for (const p of c.hinted.del) z.hinted.delete(p);
-        for (const p of [...c.hinted.add, ...c.hinted.del]) {
+      const marked = c[this.markedField];
+      if (marked) {
+        for (const p of marked.add) z.hinted.add(p);
+        for (const p of marked.del) z.hinted.delete(p);
+        for (const p of [...marked.add, ...marked.del]) {
           const key = z.freeIndex.get(p);
           if (key !== undefined) { zd.lists.add(key); paints.push([z, p, orderOfKey(key), -1]); }
         }
@@ -241,7 +257,9 @@ export class Store {
 
     if ("hinting" in changes) {
       const old = this.hinting;
-      this.hinting = changes.hinting;
+      // Sent without its costs (they come as "costs", by changed key): keep ours.
+      this.hinting = { ...changes.hinting };
+      if (old?.costs !== undefined) this.hinting.costs = old.costs;
       d.hinting = true;
       this._diffBoundary(old?.boundary ?? {}, this.hinting.boundary ?? {}, d);
       const oldBatch = old?.batch ?? [];
@@ -263,6 +281,10 @@ export class Store {
         }
       }
       this._indexBatch();
+    }
+    if ("costs" in changes) {
+      this.hinting = { ...this.hinting, costs: { ...(this.hinting?.costs ?? {}), ...changes.costs } };
+      d.costs = true;
     }
     if ("host" in changes) { this.host = changes.host; d.host = true; }
     if ("anomalies" in changes) { this.anomalies = changes.anomalies; d.anomalies = true; }
@@ -418,14 +440,15 @@ export class Store {
         pages: z.pages,
         nr_free_pages: z.nrFreePages,
         batch_pages: z.batchPages,
-        flags: z.flags,
-        hinted_pages: z.hintedPages,
+        // The seed's own zone fields; absent under a design without them.
+        ...(z.flags !== undefined ? { flags: z.flags } : {}),
+        ...(z.hintedPages !== undefined ? { hinted_pages: z.hintedPages } : {}),
         free_area: z.nrFree.map((nr, order) => ({
           order,
           nr_free: nr,
           free_list: Object.fromEntries(z.listKeys[order].map((mt) => [mt, z.lists.get(`${order}/${mt}`).slice()])),
         })),
-        hinted: [...z.hinted].sort((a, b) => a - b),
+        [this.markedField]: [...z.hinted].sort((a, b) => a - b),
         pageblocks: z.pageblocks.slice(),
         allocated: [...z.alloc.entries()].sort((a, b) => a[0] - b[0])
           .map(([pfn, a]) => ({ pfn, order: a.order, migratetype: a.mt })),

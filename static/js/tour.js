@@ -11,6 +11,18 @@ import { $, esc, num, setAttr, setHTML, setProp } from "./util.js";
 
 const EXTRA = new Set(["say", "predict", "setup"]);
 const MAX_CHOICES = 48;
+// x86-64: MAX_ORDER 11, pageblock_order 9, and the seed's min_order = pageblock_order (core/explain.py).
+const X86_64 = [11, 9, 9];
+
+/** The tour machine's orders in words, and whether they are x86-64's (core/explain.py says the same). */
+export function geometryText(doc) {
+  const mo = doc?.machine?.max_order ?? X86_64[0];
+  const pb = doc?.machine?.pageblock_order ?? X86_64[1];
+  const mn = doc?.hinting?.min_order ?? pb;
+  const orders = `max_order ${mo}, pageblock_order ${pb}, min_order ${mn}`;
+  if (mo === X86_64[0] && pb === X86_64[1] && mn === X86_64[2]) return `${orders}: x86-64's geometry`;
+  return `${orders}: a shrunken machine (x86-64: ${X86_64.join(", ")})`;
+}
 
 /** The parts of a tour document the player needs. */
 export function tourModel(doc) {
@@ -21,6 +33,8 @@ export function tourModel(doc) {
     intro: doc?.intro ?? "",
     outro: doc?.outro ?? "",
     anomaly: doc?.anomaly ?? null,
+    geometry: geometryText(doc),
+    x86: typeof doc?.x86_64?.why === "string" ? doc.x86_64.why : "",
     setup: all.filter((s) => s?.setup).length,
     steps: all.filter((s) => !s?.setup),
   };
@@ -233,7 +247,7 @@ export class Tour {
     // Off the path, the narrative shown is the last step the history shares with the tour.
     const q = off >= 0 ? off : p;
     const pct = Math.max(0, Math.min(1, q / n));
-    parts.push(`<div class="panel-head"><h2>tour</h2><span class="hint tour-title">${esc(m.title)}</span>` +
+    parts.push(`<div class="panel-head"><h2>tour</h2><span class="hint tour-title" title="${esc(m.geometry)}">${esc(m.title)}</span>` +
       `<span class="right tour-count" data-testid="tour-progress" data-pos="${p}" data-steps="${n}">` +
       `${off >= 0 ? `off the path after step ${off}` : p <= 0 ? "start" : p > n ? "after the end" : `step ${p} / ${n}`}</span></div>` +
       `<div class="tour-bar" aria-hidden="true"><b style="width:${(pct * 100).toFixed(1)}%"></b></div>`);
@@ -246,6 +260,11 @@ export class Tour {
     else if (embedded) say = `<p>${esc(m.outro)}</p>`;
     else say = `<p>You are past the tour's last step: these are your own steps. Restart plays the tour again.</p>`;
     parts.push(`<div class="tour-say" data-testid="tour-say">${say}</div>`);
+    // At the start, the geometry the lesson runs on, and whether it happens on x86-64.
+    if (p <= 0 && off < 0) {
+      parts.push(`<div class="tour-geometry" data-testid="tour-geometry"><b>Geometry:</b> ${esc(m.geometry)}.` +
+        `${m.x86 ? ` ${esc(m.x86)}` : ""}</div>`);
+    }
     // The reveal, for a step that asked.
     const asked = p >= 1 && p <= n ? m.steps[p - 1].predict : null;
     if (asked && store.loaded && off < 0) {

@@ -154,7 +154,7 @@ def test_merged_clock_advances_name_the_step_they_grow() -> None:
 
 
 def test_stale_boundaries_are_marked_in_the_state() -> None:
-    preset = get_preset("tour-anomaly-stale-boundary")
+    preset = get_preset("tour-stale-boundary-between-cycles")
     assert preset is not None
     scenario = parse_scenario(preset.document)
     tl = Timeline(scenario)

@@ -5,6 +5,7 @@ Test ids used here (see also test_time_travel.py, test_sharing.py, test_presenti
   tour              the tour panel (data-pos: narrated steps seen)
   tour-progress     "step p / n" (data-pos, data-steps)
   tour-say          the narrative of the step shown (the intro at the start)
+  tour-geometry     at the start: the machine's orders, and whether the lesson happens on x86-64
   tour-next         Next / Reveal (key N): plays the tour's next step
   tour-back         Back (key B); tour-restart: back to the tour's start
   tour-predict      "predict, then reveal": the question before a step that asks
@@ -65,7 +66,7 @@ def play_to_the_end(page: Page, steps: int, guess: bool = False) -> list[str]:
 
 
 def test_tours_are_listed_as_presets() -> None:
-    assert len(TOURS) == 14
+    assert len(TOURS) == 16
 
 
 @pytest.mark.parametrize("name", TOURS)
@@ -78,6 +79,13 @@ def test_tour_plays_to_the_end_and_matches_its_replay(page: Page, server: LabSer
     expect(tour).to_contain_text(doc["title"])
     expect(page.get_by_test_id("tour-say")).to_contain_text(doc["intro"][:40])
     expect(page.get_by_test_id("tour-progress")).to_have_attribute("data-steps", str(len(narrated)))
+    # At the start: the geometry it runs on, and whether its lesson happens on x86-64.
+    m = doc["machine"]
+    geometry = page.get_by_test_id("tour-geometry")
+    expect(geometry).to_contain_text(f"max_order {m['max_order']}, pageblock_order {m['pageblock_order']}")
+    expect(geometry).to_contain_text(doc["x86_64"]["why"][:40])
+    if name.startswith("tour-x86-64"):
+        shot(page, f"tour-start-{name.removeprefix('tour-')}")
     # The first tour also makes its guesses; the others just watch.
     verdicts = play_to_the_end(page, len(narrated), guess=name == TOURS[0])
     assert len(verdicts) == sum(1 for s in narrated if s.get("predict"))
@@ -86,6 +94,7 @@ def test_tour_plays_to_the_end_and_matches_its_replay(page: Page, server: LabSer
     expect(page.get_by_test_id("tour-say")).to_contain_text(narrated[-1]["say"][:40])
     expect(page.get_by_test_id("tour-outro")).to_contain_text(doc["outro"][:40])
     expect(page.get_by_test_id("tour-next")).to_be_disabled()
+    expect(geometry).to_be_hidden()
     live = get_json(server, f"/api/sessions/{session_id(page)}/state")
     assert live == replay(parse_scenario(doc))["state"]
     shot(page, f"tour-{name.removeprefix('tour-')}")

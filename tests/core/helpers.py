@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from core import HintingConfig, Machine, MachineConfig
+from core.page_reporting_design import ReportingConfig
 
 MT = {"Unmovable": 0, "Movable": 1, "Reclaimable": 2, "HighAtomic": 3, "Isolate": 4}
 
@@ -36,6 +37,28 @@ def machine(
         stepping=stepping,
     )
     return Machine(cfg, hint, check_invariants=True, record_events=record_events)
+
+
+def rmachine(
+    max_order: int = 5,
+    pageblock_order: int = 2,
+    zones: tuple[tuple[str, int], ...] = (("Normal", 32),),
+    *,
+    min_order: int | None = None,
+    capacity: int = 1,
+    delay_ms: int = 100,
+    stepping: bool = True,
+    record_events: bool = False,
+) -> Machine:
+    """A small machine under free page reporting (Linux 5.7), the invariant checker on after every step."""
+    cfg = MachineConfig(max_order=max_order, pageblock_order=pageblock_order, zones=zones)
+    rep = ReportingConfig(
+        min_order=pageblock_order if min_order is None else min_order,
+        capacity=capacity,
+        delay_ms=delay_ms,
+        stepping=stepping,
+    )
+    return Machine(cfg, rep, check_invariants=True, record_events=record_events)
 
 
 def ok(m: Machine, step: dict[str, Any]) -> dict[str, Any]:
@@ -119,6 +142,14 @@ def nr_free(m: Machine, zone: str = "Normal") -> list[int]:
 
 def hinted(m: Machine, zone: str = "Normal") -> list[int]:
     return zstate(m, zone)["hinted"]
+
+
+def reported(m: Machine, zone: str = "Normal") -> list[int]:
+    return zstate(m, zone)["reported"]
+
+
+def costs(m: Machine) -> dict[str, Any]:
+    return m.state()["hinting"]["costs"]
 
 
 def hinted_pages(m: Machine, zone: str = "Normal") -> list[int] | None:

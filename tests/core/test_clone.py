@@ -11,19 +11,21 @@ from hypothesis import strategies as st
 
 from core import HintingConfig, Machine, MachineConfig
 from core.mmzone import free_list_traffic
-from tests.core.test_properties import OPS, concrete, machines
+from tests.core.test_properties import BOTH_DESIGNS, OPS, concrete, machines
 
 
 def canon(m: Machine) -> str:
     """The state, and the zone counters it does not show."""
-    counters = [(free_list_traffic(z), z.freepage_skew, z.isolate_seen) for z in m.zones]
+    counters = [(free_list_traffic(z), z.freepage_skew, z.isolate_seen,
+                 (z.nr_marks_set, z.nr_marks_cleared_on_list, z.nr_marks_cleared_off_list)) for z in m.zones]
     return json.dumps([m.state(), counters], sort_keys=True)
 
 
+@BOTH_DESIGNS
 @settings(max_examples=120, deadline=None)
-@given(machines(), st.lists(OPS, min_size=1, max_size=50), st.lists(OPS, min_size=1, max_size=40))
-def test_a_clone_continues_exactly_like_the_original(cfg_pair, before, after) -> None:  # type: ignore[no-untyped-def]
-    cfg, hinting = cfg_pair
+@given(data=st.data(), before=st.lists(OPS, min_size=1, max_size=50), after=st.lists(OPS, min_size=1, max_size=40))
+def test_a_clone_continues_exactly_like_the_original(design, data, before, after) -> None:  # type: ignore[no-untyped-def]
+    cfg, hinting = data.draw(machines(design))
     m = Machine(cfg, hinting, check_invariants=True)
     for op in before:
         m.apply(concrete(m, op))

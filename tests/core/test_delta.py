@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from core import HintingConfig, Machine, MachineConfig
 from core.delta import StateTracker, _list_ops, apply_delta
 from core.workload import Workload
-from tests.core.test_properties import OPS, concrete, machines
+from tests.core.test_properties import BOTH_DESIGNS, OPS, concrete, machines
 
 
 def follow(m: Machine, steps: list[dict[str, Any]], every: int = 1) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -27,10 +27,11 @@ def follow(m: Machine, steps: list[dict[str, Any]], every: int = 1) -> tuple[dic
     return viewer, deltas
 
 
+@BOTH_DESIGNS
 @settings(max_examples=120, deadline=None)
-@given(machines(), st.lists(OPS, min_size=1, max_size=60), st.integers(1, 5))
-def test_snapshot_plus_deltas_equals_state(cfg_pair, ops, every) -> None:  # type: ignore[no-untyped-def]
-    cfg, hinting = cfg_pair
+@given(data=st.data(), ops=st.lists(OPS, min_size=1, max_size=60), every=st.integers(1, 5))
+def test_snapshot_plus_deltas_equals_state(design, data, ops, every) -> None:  # type: ignore[no-untyped-def]
+    cfg, hinting = data.draw(machines(design))
     m = Machine(cfg, hinting, record_events=True)
     tracker = StateTracker(m)
     viewer = json.loads(json.dumps(tracker.state))

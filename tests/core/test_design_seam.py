@@ -29,7 +29,7 @@ from core.design import HintingDesign
 from core.designs import DESIGNS
 from core.errors import HintingBusy
 from core.lists import ListHead
-from core.mmzone import DESIGN_MARK, Leave, Page, PglistData, Zone, page_order
+from core.mmzone import DESIGN_MARK, Leave, Move, Page, PglistData, Zone, page_order
 from core.trace import Category, Touch, Words, declare
 from core.workqueue import (
     DelayedWork,
@@ -104,7 +104,7 @@ class Eager(HintingDesign):
         if why is Leave.MERGE:
             self.host.hint_wasted()
 
-    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int) -> None:
+    def marked_page_moves(self, page: Page, zone: Zone, order: int, migratetype: int, why: Move) -> None:
         pass  # the mark stays
 
     def notify_free(self, zone: Zone, order: int) -> None:

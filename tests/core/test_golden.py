@@ -19,10 +19,7 @@ from tests.conftest import GOLDEN, ROOT
 
 NAMES = sorted(p.name[: -len(".json")] for p in GOLDEN.glob("*.json") if not p.name.endswith(".replay.json"))
 IGNORED = {"host", "anomalies"}
-# The free page reporting examples cannot pass before that design exists; strict, so they
-# fail loudly once it lands and must be unmarked.
-REPORTING = pytest.mark.xfail(strict=True, reason="reporting design: issue 10 section 2")
-CASES = [pytest.param(name, marks=REPORTING) if "-rep-" in name else name for name in NAMES]
+CASES = NAMES
 
 pytestmark = pytest.mark.skipif(not NAMES, reason=f"no golden files at {GOLDEN}")
 

@@ -42,8 +42,8 @@ def test_try_the_head_then_both_hinted_in_the_log():
     advance(m, 100)
     evs = _events(m, {"pull", "both_hinted", "boundary_add"})
     # Entry before the (reset) boundary is 0, Hinted -> try the head: 16.  Next: 0 and
-    # head 24 both Hinted -> boundary[2][Movable] = 24, nothing pulled.
-    assert [(e["kind"], e["pfn"]) for e in evs] == [("pull", 16), ("boundary_add", 24), ("both_hinted", 24)]
+    # head 24 both Hinted -> boundary[2][Movable] = 24, nothing pulled (the reason is logged before the move).
+    assert [(e["kind"], e["pfn"]) for e in evs] == [("pull", 16), ("both_hinted", 24), ("boundary_add", 24)]
     assert evs[0]["via"] == "head"
 
 
@@ -104,3 +104,43 @@ def test_each_event_says_its_category_and_tag():
     kinds = {(e["kind"], e["category"], e["tag"]) for e in decode_all(m2, m2.take_raw_events())}
     assert {("populate", "boundary", "BOUNDARY"), ("rmqueue", "alloc", "RMQUEUE"), ("alloc", "alloc", "ALLOC"),
             ("startup", "hinting", "STARTUP"), ("work_start", "work", "WORK")} <= kinds
+
+
+def test_silent_returns_are_quiet_events_with_their_reason():
+    """page_hinting_notify_free's early returns, and the other "did nothing, because" paths, as quiet events."""
+    m = machine(record_events=True)  # 32 pages, min_order 2, hwm 1, capacity 1, stepping on
+    eight_order2(m)
+    m.take_raw_events()
+    free(m, 0)  # no device registered yet: the static key is off (seed 2164-2165)
+    evs = [e for e in decode_all(m, m.take_raw_events()) if e.get("quiet")]
+    assert [(e["kind"], e["why"], e["seed_lines"]) for e in evs] == [("notify_quiet", "key", [2163, 2165])]
+    start(m)  # REQUESTED, refcnt 1
+    assert m.alloc("Normal", 0, "Movable") == 0  # the only free block is 0 (order 2): split, 1 and 2 stay free
+    assert m.alloc("Normal", 0, "Movable") == 1
+    m.take_raw_events()
+    m.free(0, 0)  # buddy 1 allocated: stays order 0 < min_order 2, kept from the design (seed 2168-2169)
+    evs = [e for e in decode_all(m, m.take_raw_events()) if e.get("quiet")]
+    assert [(e["kind"], e["why"], e["order"], e["seed_lines"]) for e in evs] == [("notify_quiet", "order", 0,
+                                                                                  [2167, 2169])]
+    free(m, 8)  # order 2, but the zone is already REQUESTED (seed 2172-2173)
+    evs = [e for e in decode_all(m, m.take_raw_events()) if e["kind"] == "notify_quiet"]
+    assert [(e["why"], e["quiet"], e["seed_lines"]) for e in evs] == [("requested", True, [2171, 2173])]
+    m.hinting_stop()
+    m.hinting_stop()  # not registered any more (seed 2665-2666)
+    last = decode_all(m, m.take_raw_events())[-1]
+    assert (last["kind"], last["quiet"]) == ("shutdown_quiet", True)
+
+
+def test_a_running_sessions_short_tail_leaves_quiet_events_out():
+    from core.events import EventDecoder
+
+    m = machine(record_events=True)
+    eight_order2(m)
+    for pfn in (0, 8, 16):
+        free(m, pfn)  # each with a quiet "static key off" event
+    raw = m.take_raw_events()
+    full = EventDecoder(m).decode(raw)
+    tail, omitted = EventDecoder(m).decode_tail(raw, 3)
+    shown = [e for e in full if not e.get("quiet")]
+    assert tail == shown[-3:], "the newest three events a viewer shows, with their sequence numbers"
+    assert omitted == len(full) - 3

@@ -25,6 +25,7 @@ import core.machine
 import core.page_alloc as pa
 import core.page_hinting
 from core import HintingConfig, Machine, MachineConfig
+from core.design import DesignConfig
 from core.errors import NoFreeBlock
 from core.kinds import ALLOC, ALLOC_FAILED, EXPAND, ISOLATED, MERGE, PLACE_HEAD, PLACE_TAIL, RMQUEUE
 from core.lists import list_empty
@@ -44,7 +45,7 @@ from core.mmzone import (
     release_page_struct,
 )
 from core.page_alloc import FPI_SKIP_NOTIFY, FPI_TO_TAIL, buddy_merge_likely, page_is_buddy
-from tests.core.test_properties import OPS, concrete, machines
+from tests.core.test_properties import BOTH_DESIGNS, OPS, concrete, machines
 
 mod_zone_freepage_state = getattr(pa, "__mod_zone_freepage_state")
 
@@ -85,7 +86,7 @@ def free_one_page_by_helpers(page: Page | None, pfn: int, zone: Zone, order: int
                     buddy_mt = get_pageblock_migratetype(zone, buddy_pfn)
                     if migratetype != buddy_mt and MIGRATE_ISOLATE in (migratetype, buddy_mt):
                         if trace is not None:
-                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, buddy_pfn))
+                            trace.append((ISOLATED, zone.idx, pfn, order, migratetype, (buddy_pfn, buddy_mt)))
                         break
                 max_order += 1
                 continue
@@ -107,6 +108,8 @@ def free_one_page_by_helpers(page: Page | None, pfn: int, zone: Zone, order: int
         hooks = pgdat.hooks
         if order >= hooks.notify_from_order:
             hooks.notify_free(zone, order)
+        elif trace is not None:
+            hooks.notify_quiet(zone, order)
     return page
 
 
@@ -148,7 +151,7 @@ def alloc_by_helpers(self: Machine, z: Zone, order: int, mt: int, name: str | No
         if name is not None:
             self._bind(name, "failed")
         if trace is not None:
-            trace.append((ALLOC_FAILED, z.idx, None, order, mt, None))
+            trace.append((ALLOC_FAILED, z.idx, None, order, mt, self._held_back(z, order, mt)))
         raise NoFreeBlock(
             f"no free block of order {order} or above for {MIGRATETYPE_NAMES[mt]} in zone {z.name}", "order"
         )
@@ -181,7 +184,7 @@ def seen(m: Machine) -> tuple[Any, ...]:
     return json.dumps(m.state(), sort_keys=True), counters, m.take_raw_events()
 
 
-def run(cfg: MachineConfig, hinting: HintingConfig, ops: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def run(cfg: MachineConfig, hinting: DesignConfig, ops: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     m = Machine(cfg, hinting, record_events=True)
     out: list[tuple[Any, ...]] = [seen(m)]
     for op in ops:
@@ -197,11 +200,11 @@ FREE_OP = st.tuples(st.just("free"), st.floats(0, 1, exclude_max=True))
 MIXED = st.one_of(OPS, ALLOC_OP, ALLOC_OP, FREE_OP, FREE_OP)
 
 
+@BOTH_DESIGNS
 @settings(max_examples=120, deadline=None)
-@given(machines(), st.lists(MIXED, min_size=10, max_size=120))
-def test_inline_paths_agree_with_the_helpers(cfg_pair: tuple[MachineConfig, HintingConfig],
-                                             ops: list[tuple[Any, ...]]) -> None:
-    cfg, hinting = cfg_pair
+@given(data=st.data(), ops=st.lists(MIXED, min_size=10, max_size=120))
+def test_inline_paths_agree_with_the_helpers(design: str, data: st.DataObject, ops: list[tuple[Any, ...]]) -> None:
+    cfg, hinting = data.draw(machines(design))
     fast = run(cfg, hinting, ops)
     with helpers_in_place():
         slow = run(cfg, hinting, ops)

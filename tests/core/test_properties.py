@@ -1,10 +1,15 @@
-"""Property tests: random operation sequences on small machines.
+"""Property tests: random operation sequences on small machines, under each design.
 
-* Every invariant of MODEL.md holds after every operation (the machine runs
-  with check_invariants=True, which raises on the first violation).
+* Every invariant of MODEL.md (and of the design: MODEL-REPORTING.md) holds
+  after every operation (the machine runs with check_invariants=True, which
+  raises on the first violation).
 * A replay is deterministic, byte for byte.
 * A scenario's replay equals running the same steps through the API.
 * A failed step changes nothing.
+
+Every property is parametrised over the designs (DESIGN_NAMES); test_clone,
+test_delta and test_timeline draw their machines from `machines(design)` the
+same way.
 """
 
 from __future__ import annotations
@@ -13,31 +18,46 @@ import json
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import HintingConfig, Machine, MachineConfig, parse_scenario, replay
+from core.design import DesignConfig
 from core.errors import StepFailed
 from core.mmzone import MIGRATETYPE_NAMES
+from core.page_reporting_design import ReportingConfig
 
 ALLOC_MTS = ["Unmovable", "Movable", "Reclaimable"]
+DESIGN_NAMES = ("seed", "reporting")
+BOTH_DESIGNS = pytest.mark.parametrize("design", DESIGN_NAMES)
 
 
 @st.composite
-def machines(draw: st.DrawFn) -> tuple[MachineConfig, HintingConfig]:
+def machines(draw: st.DrawFn, design: str = "seed") -> tuple[MachineConfig, DesignConfig]:
     max_order = draw(st.integers(4, 6))
     pageblock_order = draw(st.integers(1, max_order - 1))
     block = 1 << (max_order - 1)
     nzones = draw(st.integers(1, 2))
     names = ["DMA32", "Normal"][-nzones:]
     zones = tuple((name, block * draw(st.integers(1, 4))) for name in names)
-    hinting = HintingConfig(
-        min_order=draw(st.integers(0, max_order - 1)),
-        hwm=draw(st.integers(0, 3)),
-        capacity=draw(st.integers(1, 4)),
-        delay_ms=draw(st.integers(0, 30)),
-        stepping=draw(st.booleans()),
-    )
+    min_order = draw(st.integers(0, max_order - 1))
+    hinting: DesignConfig
+    if design == "seed":
+        hinting = HintingConfig(
+            min_order=min_order,
+            hwm=draw(st.integers(0, 3)),
+            capacity=draw(st.integers(1, 4)),
+            delay_ms=draw(st.integers(0, 30)),
+            stepping=draw(st.booleans()),
+        )
+    else:
+        hinting = ReportingConfig(
+            min_order=min_order,
+            capacity=draw(st.integers(1, 4)),
+            delay_ms=draw(st.integers(0, 30)),
+            stepping=draw(st.booleans()),
+        )
     return MachineConfig(max_order, pageblock_order, zones), hinting
 
 
@@ -83,7 +103,7 @@ def concrete(machine: Machine, op: tuple[Any, ...]) -> dict[str, Any]:
     return {"do": kind}
 
 
-def scenario_of(cfg: MachineConfig, hinting: HintingConfig, steps: list[dict[str, Any]]) -> dict[str, Any]:
+def scenario_of(cfg: MachineConfig, hinting: DesignConfig, steps: list[dict[str, Any]]) -> dict[str, Any]:
     return {"format": "hinting-scenario/1", "machine": cfg.to_json(), "hinting": hinting.to_json(), "steps": steps}
 
 
@@ -92,11 +112,12 @@ PROPERTY = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150"
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+@BOTH_DESIGNS
 @PROPERTY
-@given(machines(), st.lists(OPS, min_size=1, max_size=80))
-def test_invariants_hold_and_replay_matches_the_api(cfg_pair: tuple[MachineConfig, HintingConfig],
+@given(data=st.data(), ops=st.lists(OPS, min_size=1, max_size=80))
+def test_invariants_hold_and_replay_matches_the_api(design: str, data: st.DataObject,
                                                     ops: list[tuple[Any, ...]]) -> None:
-    cfg, hinting = cfg_pair
+    cfg, hinting = data.draw(machines(design))
     live = Machine(cfg, hinting, check_invariants=True)  # raises on any violated invariant
     steps = []
     results = []
@@ -117,12 +138,12 @@ def test_invariants_hold_and_replay_matches_the_api(cfg_pair: tuple[MachineConfi
     assert json.dumps(second) == json.dumps(first)
 
 
+@BOTH_DESIGNS
 @PROPERTY
-@given(machines(), st.lists(OPS, min_size=1, max_size=60))
-def test_api_methods_and_steps_agree(cfg_pair: tuple[MachineConfig, HintingConfig],
-                                     ops: list[tuple[Any, ...]]) -> None:
+@given(data=st.data(), ops=st.lists(OPS, min_size=1, max_size=60))
+def test_api_methods_and_steps_agree(design: str, data: st.DataObject, ops: list[tuple[Any, ...]]) -> None:
     """The typed API (alloc(), free(), ...) and apply(step) are the same machine."""
-    cfg, hinting = cfg_pair
+    cfg, hinting = data.draw(machines(design))
     by_steps = Machine(cfg, hinting)
     by_api = Machine(cfg, hinting)
     for op in ops:
@@ -151,15 +172,17 @@ def test_api_methods_and_steps_agree(cfg_pair: tuple[MachineConfig, HintingConfi
     assert by_api.state() == by_steps.state()
 
 
+@BOTH_DESIGNS
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1))
-def test_churn_with_hinting_keeps_every_invariant(seed: int) -> None:
+def test_churn_with_hinting_keeps_every_invariant(design: str, seed: int) -> None:
     """Longer runs of the workload generator, invariants checked after every step."""
     from core.workload import Workload
 
-    m = Machine(MachineConfig(5, 2, (("DMA32", 32), ("Normal", 64))),
-                HintingConfig(min_order=2, hwm=1, capacity=2, delay_ms=5, stepping=seed % 2 == 0),
-                check_invariants=True)
+    hinting: DesignConfig = (HintingConfig(min_order=2, hwm=1, capacity=2, delay_ms=5, stepping=seed % 2 == 0)
+                             if design == "seed" else
+                             ReportingConfig(min_order=2, capacity=2, delay_ms=5, stepping=seed % 2 == 0))
+    m = Machine(MachineConfig(5, 2, (("DMA32", 32), ("Normal", 64))), hinting, check_invariants=True)
     m.apply({"do": "hinting_start"})
     wl = Workload(seed=seed, live_target=12, orders=(0, 1, 2, 3))
     for i in range(300):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core import HintingConfig, MachineConfig, Scenario, parse_scenario, replay
 from core.timeline import Timeline
 from core.workload import Workload
-from tests.core.test_properties import OPS, concrete, machines
+from tests.core.test_properties import BOTH_DESIGNS, OPS, concrete, machines
 
 
 def prefix_state(tl: Timeline, n: int) -> dict[str, Any]:
@@ -25,10 +25,12 @@ def scenario(cfg: MachineConfig, hinting: HintingConfig) -> Scenario:
     return Scenario(cfg, hinting, [])
 
 
+@BOTH_DESIGNS
 @settings(max_examples=60, deadline=None)
-@given(machines(), st.lists(OPS, min_size=1, max_size=40), st.lists(st.integers(0, 40), min_size=1, max_size=6))
-def test_travel_anywhere_equals_the_replayed_prefix(cfg_pair, ops, stops) -> None:  # type: ignore[no-untyped-def]
-    cfg, hinting = cfg_pair
+@given(data=st.data(), ops=st.lists(OPS, min_size=1, max_size=40),
+       stops=st.lists(st.integers(0, 40), min_size=1, max_size=6))
+def test_travel_anywhere_equals_the_replayed_prefix(design, data, ops, stops) -> None:  # type: ignore[no-untyped-def]
+    cfg, hinting = data.draw(machines(design))
     tl = Timeline(scenario(cfg, hinting), checkpoint_every=4)
     for op in ops:
         tl.apply(concrete(tl.machine, op))

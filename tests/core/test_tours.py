@@ -26,6 +26,7 @@ import pytest
 
 from core import Machine, decode_all, parse_scenario
 from core.anomalies import ANOMALY_KINDS
+from core.explain import X86_64
 from core.mmzone import MIGRATETYPE_NAMES
 from tests.conftest import ROOT
 
@@ -337,20 +338,28 @@ def check_anomaly_hinted_not_at_tail(run: Run) -> None:
     assert "hinted_not_at_tail" not in anomaly_kinds(run.states[-1])
 
 
-def check_anomaly_stale_boundary(run: Run) -> None:
-    """Allocating the block under a boundary between cycles leaves it stale; the next cycle resets it first."""
+def check_stale_boundary_between_cycles(run: Run) -> None:
+    """Allocating the block under a boundary between cycles leaves it stale, which is marked, explained and harmless."""
     i = next(i for i in run.narrated if run.steps[i]["do"] == "alloc")
     pfn = run.results[i]["pfn"]
-    assert boundary(run.state_before(i), 2)["pfn"] == pfn
+    assert boundary(run.state_before(i), 2)["pfn"] == pfn and not zone_of(run.state_before(i))["flags"]["active"]
     st = run.states[i]
-    assert boundary(st, 2)["pfn"] == pfn
-    stale = [a for a in st["anomalies"] if a["kind"] == "stale_boundary"]
-    assert stale and stale[0]["pfn"] == pfn and not stale[0]["dangerous"]
+    assert boundary(st, 2) == {"zone": "Normal", "pfn": pfn, "stale": True}, "the state marks the stale boundary"
+    assert not st["anomalies"], "a stale boundary between cycles is not an anomaly"
+    left = [ev for ev in run.events[i] if ev["kind"] == "boundary_left"]
+    assert len(left) == 1 and left[0]["pfn"] == pfn and not left[0].get("quiet")
+    assert "Harmless" in left[0]["text"] and left[0]["seed_lines"] == [2127, 2129]
+    # Freed again, the block is back on its list: the same pointer is no longer stale.
+    back = next(j for j in run.narrated if j > i and run.steps[j]["do"] == "free" and
+                any(ev["kind"] == "free" and ev["pfn"] == pfn for ev in run.events[j]))
+    assert "stale" not in boundary(run.states[back], 2)
+    # The next cycle resets every boundary before it sets ACTIVE, so the pointer is never read.
     cycle = next(j for j, _ in run.narrated_events("populate"))
     first = [ev["kind"] for ev in run.events[cycle]]
     assert first.index("populate") < first.index("cycle_start")
     assert all(ev.get("anomaly") != "stale_boundary_used" for j in range(len(run.steps)) for ev in run.events[j])
-    assert "stale_boundary" not in anomaly_kinds(run.states[-1])
+    assert not any(st["anomalies"] for st in run.states)
+    assert not any(b.get("stale") for row in run.states[-1]["hinting"]["boundary"].values() for b in row.values())
 
 
 def check_anomaly_hinted_buddy_merged(run: Run) -> None:
@@ -408,6 +417,72 @@ def check_anomaly_nr_free_pages_drift(run: Run) -> None:
     assert len(drift) == 1 and drift[0]["pages"] == ev["pages"]
 
 
+def real_geometry(run: Run) -> bool:
+    m = run.doc["machine"]
+    return (m["max_order"], m["pageblock_order"], run.min_order) == X86_64
+
+
+def check_x86_64_hinted_blocks_reused(run: Run) -> None:
+    """x86-64 geometry: frees go to the head, the fill tries the head then resets the boundary; Hinted blocks reused."""
+    assert real_geometry(run)
+    # No free ever goes to the tail at a hinting order: buddy_merge_likely is false at 9 and 10.
+    assert not [ev for _, ev in run.narrated_events("place_tail") if ev["buddy_merge_likely"]]
+    heads = [ev for _, ev in run.narrated_events("place_head") if ev["order"] >= run.min_order]
+    assert heads and all(ev["order"] == 9 for ev in heads)
+    # 1. A whole Hinted block is allocated: every page refaults, the boundary is left stale, harmlessly.
+    i, first = run.narrated_events("alloc")[0]
+    assert first["pfn"] in hinted(run.state_before(i)) and first["refaults"] == 512
+    assert [ev["pfn"] for ev in run.events[i] if ev["kind"] == "boundary_left"] == [first["pfn"]]
+    assert boundary(run.states[i], 9)["stale"] and not run.states[i]["anomalies"]
+    # 2. Each cycle pulls the fresh block from the head, then finds both ends Hinted and moves the boundary there.
+    pulls = [ev for _, ev in run.narrated_events("pull")]
+    assert [(ev["pfn"], ev["via"]) for ev in pulls] == [(1536, "head"), (1536, "head")]
+    both = run.narrated_events("both_hinted")
+    assert len(both) == 2
+    for j, ev in both:
+        nxt = run.events[j][run.events[j].index(ev) + 1]
+        assert nxt["kind"] == "boundary_add" and nxt["pfn"] == ev["pfn"], "the reason comes before the move"
+    assert boundary(run.states[both[0][0]], 9)["pfn"] == 0 == free_list(run.states[both[0][0]], 9)[0]
+    # 3. An order-0 allocation splits a Hinted block: one refault; the halves stay dropped, unmarked, below min_order.
+    k, small = next((j, ev) for j, ev in run.narrated_events("alloc") if ev["order"] == 0)
+    assert small["pfn"] in hinted(run.state_before(k)) and small["refaults"] == 1
+    halves = [ev["pfn"] for ev in run.events[k] if ev["kind"] == "expand"]
+    assert len(halves) == 9 and all(ev["order"] < run.min_order for ev in run.events[k] if ev["kind"] == "expand")
+    runs = zone_of(run.states[k])["nonresident"]
+    assert sum(n for start, n in runs if small["pfn"] < start + n and start < small["pfn"] + 512) == 511
+    assert not set(halves) & hinted(run.states[k])
+    # 4. Freed, the pieces merge back (no hint lost: none was Hinted) and the block is reported again for 1 page.
+    assert not [ev for _, ev in run.narrated_events("wasted")]
+    reacts = [ev for _, ev in run.narrated_events("react")]
+    assert [(ev["pages"], ev["dropped"]) for ev in reacts] == [(512, 512), (512, 1)]
+    end = run.states[-1]
+    assert free_list(end, 9) == [1536, 0] and hinted(end) == {0, 1536}
+
+
+def check_x86_64_merges_waste_hints(run: Run) -> None:
+    """x86-64 geometry: a free swallows a Hinted order-9 buddy, a reported one merges on its way back; both reported
+    again."""
+    assert real_geometry(run)
+    assert not [ev for _, ev in run.narrated_events("place_tail") if ev["buddy_merge_likely"]]
+    wasted = [(ev["anomaly"], ev["pfn"], ev["order"]) for _, ev in run.narrated_events("wasted")]
+    assert wasted == [("hinted_buddy_merged", 0, 9), ("hint_lost_on_merge", 1024, 9)]
+    i = next(j for j, ev in run.narrated_events("wasted") if ev["anomaly"] == "hinted_buddy_merged")
+    assert 0 in hinted(run.state_before(i)) and free_list(run.states[i], 10) == [0]
+    # The merged blocks are order 10, the top order: reported again as such.
+    pulls = [(ev["pfn"], ev["order"]) for _, ev in run.narrated_events("pull")]
+    assert pulls == [(0, 10), (1024, 9), (1024, 10)]
+    reacts = [(ev["pages"], ev["dropped"]) for _, ev in run.narrated_events("react")]
+    assert reacts == [(1536, 1024), (1024, 512)], "each re-report finds half its pages already dropped"
+    # The free during the window could not merge with its buddy in the batch, and asked for another cycle.
+    j = next(j for j in run.narrated if run.steps[j].get("ref") == "a1536")
+    assert run.state_before(j)["hinting"]["batch"] and not [ev for ev in run.events[j] if ev["kind"] == "merge"]
+    assert any(ev["kind"] == "request" for ev in run.events[j])
+    end = run.states[-1]
+    assert end["host"]["wasted_hints"] == 2
+    assert free_list(end, 10) == [1024, 0] and hinted(end) == {0, 1024}
+    assert end["hinting"]["work"]["pending"] and not zone_of(end)["flags"]["requested"]
+
+
 CHECKS: dict[str, Callable[[Run], None]] = {
     "boundary-climbs": check_boundary_climbs,
     "frees-land-before-boundary": check_frees_land_before_boundary,
@@ -419,10 +494,12 @@ CHECKS: dict[str, Callable[[Run], None]] = {
     "notify-at-hwm": check_notify_at_hwm,
     "host-resident-memory": check_host_resident_memory,
     "anomaly-hinted-not-at-tail": check_anomaly_hinted_not_at_tail,
-    "anomaly-stale-boundary": check_anomaly_stale_boundary,
+    "stale-boundary-between-cycles": check_stale_boundary_between_cycles,
     "anomaly-hinted-buddy-merged": check_anomaly_hinted_buddy_merged,
     "anomaly-notify-skipped-after-merge": check_anomaly_notify_skipped_after_merge,
     "anomaly-nr-free-pages-drift": check_anomaly_nr_free_pages_drift,
+    "x86-64-hinted-blocks-reused": check_x86_64_hinted_blocks_reused,
+    "x86-64-merges-waste-hints": check_x86_64_merges_waste_hints,
 }
 
 
@@ -468,7 +545,50 @@ def test_tour_document(slug: str) -> None:
         b = p["boundary"]
         assert scenario.hinting.min_order <= b["order"] < scenario.machine.max_order
         assert b["migratetype"] in MIGRATETYPE_NAMES and b["zone"] in zones
-    assert scenario.machine.nr_pages <= 512, "a tour machine should be small enough to read"
+    m = scenario.machine
+    real = (m.max_order, m.pageblock_order, scenario.hinting.min_order) == X86_64
+    # Small enough to read: 512 pages, or on x86-64's geometry a few max-order blocks.
+    assert m.nr_pages <= (4 << (m.max_order - 1) if real else 512), "a tour machine should be small enough to read"
+
+
+def states_geometry(text: str, machine: dict[str, Any], min_order: int) -> bool:
+    return all(f"{name} {value}" in text for name, value in (
+        ("max_order", machine["max_order"]), ("pageblock_order", machine["pageblock_order"]), ("min_order", min_order)))
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_tour_states_its_geometry_and_whether_its_lesson_happens_on_x86_64(slug: str) -> None:
+    """The intro, shown first, names the orders; `x86_64` says whether the lesson can happen on x86-64's.
+
+    On x86-64 (max_order 11, pageblock_order 9, min_order 9) buddy_merge_likely is false at every hinting
+    order, so a lesson that needs a free to go to the tail at a hinting order cannot happen there.
+    """
+    run = run_tour(slug)
+    doc = run.doc
+    machine = doc["machine"]
+    assert states_geometry(doc["intro"], machine, run.min_order), "the intro must name max_order, " \
+        "pageblock_order and min_order"
+    note = doc.get("x86_64")
+    assert isinstance(note, dict) and isinstance(note.get("happens"), bool), "say whether it happens on x86-64"
+    assert isinstance(note.get("why"), str) and "x86-64" in note["why"] and note["why"].endswith(".")
+    real = (machine["max_order"], machine["pageblock_order"], run.min_order) == X86_64
+    tail_frees = [ev for _, ev in run.narrated_events("place_tail")
+                  if ev["buddy_merge_likely"] and ev["order"] >= run.min_order]
+    if real:
+        assert note["happens"] and not tail_frees, "on x86-64's own geometry the lesson happens by definition"
+    if not note["happens"]:
+        # The reason given: the lesson rests on a free going to the tail at a hinting order.
+        assert tail_frees, "a lesson said not to happen on x86-64 shows a buddy_merge_likely tail free"
+        assert run.min_order < machine["max_order"] - 2 and "buddy_merge_likely" in note["why"]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in TOUR_DIR.glob("*.json") if not p.stem.startswith("tour-")))
+def test_machine_presets_state_their_geometry(name: str) -> None:
+    doc = json.loads((TOUR_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    scenario = parse_scenario(doc)
+    assert states_geometry(doc["description"], doc["machine"], scenario.hinting.min_order)
+    real = (scenario.machine.max_order, scenario.machine.pageblock_order, scenario.hinting.min_order) == X86_64
+    assert ("x86-64's geometry" in doc["description"]) is real
 
 
 @pytest.mark.parametrize("slug", SLUGS)

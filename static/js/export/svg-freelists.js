@@ -113,7 +113,7 @@ export function drawFreeLists(K) {
   item((x, yy) => rect(x + sw * 0.8, yy - 3, bar, sw + 6, ink), "boundary → block on its right");
   item((x, yy) => hook(K, x + sw * 0.8, yy - 3, sw + 6, ink, false), "boundary → list head");
   if (g.anyDim) item((x, yy) => rect(x + sw * 0.8, yy - 3, bar, sw + 6, ink3) + dashCut(K, x + sw * 0.8, yy - 3, sw + 6), "dashed, grey: ACTIVE is off");
-  if (g.anyStale) item((x, yy) => staleBar(K, x + sw * 0.8, yy - 3, sw + 6), "stale: its block left the list");
+  if (g.anyStale) item((x, yy) => staleBar(K, x + sw * 0.8, yy - 3, sw + 6), "stale: its block left the list (harmless)");
   if (K.anoms.length) item((x, yy) => rect(x, yy, sw * 1.6, sw, "none", st(VERM, 1.5) + ' stroke-dasharray="3 2"') + text(x + sw * 0.8, yy + sw - 2, "▲", sw - 3, VERM, MID), "anomaly");
   K.o("</g>");
   K.y = y0 + h;
@@ -133,11 +133,11 @@ function hook(K, x, yy, h, fill, dim) {
   return `<path d="M${r(x)} ${r(yy)}h${bar}v${r(h)}h${-bar}zM${r(x - k)} ${r(yy)}h${k}v${bar}h${-k}z" fill="${fill}"/>` + (dim ? dashCut(K, x, yy, h) : "");
 }
 
-/** A stale marker: a broken vermillion bar with end caps (shape, not only colour). */
+/** A stale marker: a broken grey bar with end caps (shape, not only colour; not the anomaly colour: harmless). */
 function staleBar(K, x, yy, h) {
-  const { bar } = K.T;
-  return `<path d="M${r(x + bar / 2)} ${r(yy)}v${r(h)}"${st(VERM, bar + 1)} stroke-dasharray="5 3"/>` +
-    rect(x - 3, yy, bar + 6, 2.5, VERM) + rect(x - 3, yy + h - 2.5, bar + 6, 2.5, VERM);
+  const { bar, ink3 } = K.T;
+  return `<path d="M${r(x + bar / 2)} ${r(yy)}v${r(h)}"${st(ink3, bar + 1)} stroke-dasharray="5 3"/>` +
+    rect(x - 3, yy, bar + 6, 2.5, ink3) + rect(x - 3, yy + h - 2.5, bar + 6, 2.5, ink3);
 }
 
 /** One free list, head to tail, with its boundary marker (and anomaly outline). */
@@ -166,7 +166,7 @@ function drawCell(K, c, ord, ry, rh, g) {
       `${mk.kind === "stale" ? ' data-stale="true"' : ""}>`;
     if (mk.kind === "head") s += hook(K, mx, top, hgt, bInk, dim) + text(mx + bar, ry + g.flagH - 6, "head", fsS, ink2, END + SB);
     else if (mk.kind === "empty") s += rect(mx, by + bh * 0.2, bar, bh * 0.6, ink3);
-    else if (mk.kind === "stale") s += staleBar(K, mx, top, hgt) + text(mx - 2, ry + g.flagH - 6, `▲ ${markerLabel(mk)}`, fsS, VERM, B);
+    else if (mk.kind === "stale") s += staleBar(K, mx, top, hgt) + text(mx - 2, ry + g.flagH - 6, markerLabel(mk), fsS, ink2, B);
     else {
       s += rect(mx, top, bar, hgt, bInk) + text(mx, ry + g.flagH - 6, "boundary", fsS, ink, B);
       if (dim) s += dashCut(K, mx, top, hgt); // ACTIVE off: dashes, not only the lighter ink

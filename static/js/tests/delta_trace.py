@@ -4,7 +4,9 @@ Prints one JSON document: for each scenario, the first state, then every delta
 with the state the Python tracker holds after it.  The scenarios exercise every
 part of the delta format: list ops (full and del/ins), hinted add/del,
 allocated add/del, pageblocks, flags, hinted_pages, residency drop/back, batch,
-boundaries and anomalies.
+boundaries and anomalies (the hinted-not-at-tail tour, where one appears and
+goes); the last runs free page reporting (reported add/del, the reporting
+`hinting` object, and `costs` by changed key).
 """
 
 from __future__ import annotations
@@ -84,7 +86,26 @@ def main() -> None:
     }
     mid_plan = [{"do": "hinting_start"}, {"do": "advance", "ms": 100}, "workload", 300, {"do": "advance", "ms": 500},
                 200, {"do": "move_pageblock", "pfn": 0, "migratetype": "Unmovable"}, 100]
-    print(json.dumps([run(default, cycle), run(tiny, tiny_plan), run(mid, mid_plan, every=25)]))
+    # Anomaly conditions appear and go (a stale boundary is not one): the hinted-not-at-tail tour.
+    tour = json.loads((presets / "tour-anomaly-hinted-not-at-tail.json").read_text())
+    anomalous = {**tour, "steps": [s for s in tour["steps"] if s.get("setup")]}
+    tour_plan = [*(s for s in tour["steps"] if not s.get("setup")), "workload", 40]
+    reporting = {
+        "format": "hinting-scenario/1", "title": "free page reporting, two zones, stepping",
+        "machine": {"max_order": 11, "pageblock_order": 9,
+                    "zones": [{"name": "DMA32", "pages": 4096}, {"name": "Normal", "pages": 16384}]},
+        "hinting": {"design": "reporting", "min_order": 9, "capacity": 4, "delay_ms": 100, "stepping": True},
+        "steps": [],
+    }
+    rep_plan = [{"do": "hinting_start"}, {"do": "advance", "ms": 100}, {"do": "step"}, {"do": "step"},
+                {"do": "alloc", "zone": "Normal", "order": 3, "migratetype": "Unmovable"}, {"do": "step"},
+                {"do": "step"}, {"do": "step"}, "workload", 150,
+                {"do": "move_pageblock", "pfn": 8192, "migratetype": "Unmovable"},
+                {"do": "advance", "ms": 200}, {"do": "step"}, {"do": "step"},
+                {"do": "stepping", "on": False}, {"do": "advance", "ms": 300}, 150,
+                {"do": "advance", "ms": 2000}, {"do": "hinting_stop"}, 30]
+    print(json.dumps([run(default, cycle), run(tiny, tiny_plan), run(mid, mid_plan, every=25),
+                      run(anomalous, tour_plan), run(reporting, rep_plan, every=3)]))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ for (const [i, trace] of traces.entries()) {
 
 test("the core traces ran", () => {
   assert.ok(PY, `no Python that can import core/ (tried ${PYTHONS.join(", ")}): the store was checked against nothing`);
-  assert.equal(traces.length, 3);
+  assert.equal(traces.length, 5);  // default, tiny, mid, the anomaly tour, free page reporting
   const kinds = new Set();
   for (const t of traces) for (const d of t.deltas) {
     for (const z of Object.values(d.changes.zones ?? {})) {
@@ -70,8 +70,9 @@ test("the core traces ran", () => {
     }
     for (const k of Object.keys(d.changes)) kinds.add(k);
   }
-  for (const k of ["lists", "list:full", "list:ops", "nr_free", "hinted", "allocated", "pageblocks", "flags",
-    "hinted_pages", "residency:drop", "residency:back", "hinting", "host", "anomalies", "now_ms", "stepping"]) {
+  for (const k of ["lists", "list:full", "list:ops", "nr_free", "hinted", "reported", "allocated", "pageblocks",
+    "flags", "hinted_pages", "residency:drop", "residency:back", "hinting", "costs", "host", "anomalies", "now_ms",
+    "stepping"]) {
     assert.ok(kinds.has(k), `the traces exercise ${k}`);
   }
 });

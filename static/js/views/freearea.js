@@ -124,7 +124,7 @@ export class FreeAreaView {
     nprobe.textContent = "…888…";
     const sprobe = document.createElement("span");
     sprobe.className = "stale-flag";
-    sprobe.textContent = `▲ stale → ${probe.textContent}`;
+    sprobe.textContent = `stale → ${probe.textContent}`;
     for (const p of [probe, eprobe, nprobe, sprobe]) {
       p.style.visibility = "hidden";
       p.style.position = "absolute";
@@ -261,11 +261,11 @@ export class FreeAreaView {
     const marker = () => {
       const target = mk.target;
       const title = mk.kind === "stale"
-        ? `boundary[${order}][${mt}] → ${target}, which is no longer on this list: stale${mk.active ? " (ACTIVE is set: dangerous)" : ""}`
+        ? `boundary[${order}][${mt}] → ${target}, which is no longer on this list: stale${mk.active ? " while ACTIVE is set: the seed would follow it" : ", and harmless: nothing reads a boundary between cycles, and the next cycle resets it first"}`
         : `boundary[${order}][${mt}] → ${target === "head" ? "list head" : target}${mk.active ? "" : " (ACTIVE is off: not followed)"}`;
       return `<span class="bnd ${mk.kind === "block" ? "" : mk.kind}${moved ? " moved" : ""}" data-testid="boundary" ` +
         `data-target="${target}" data-active="${mk.active}"${mk.kind === "stale" ? ' data-stale="true"' : ""} title="${title}">` +
-        (mk.kind === "stale" ? `</span><span class="stale-flag">▲ ${esc(markerLabel(mk))}</span>`
+        (mk.kind === "stale" ? `</span><span class="stale-flag">${esc(markerLabel(mk))}</span>`
           : `<span class="flag">${esc(markerLabel(mk))}</span></span>`);
     };
     const parts = [];
