@@ -18,6 +18,7 @@ from app.restore import restore_session
 from app.sessions import Session
 from app.settings import Settings
 from app.store import SQLiteStore
+from core import parse_scenario
 
 from .conftest import make_client, new_session, open_ws, recv_until
 
@@ -73,8 +74,15 @@ def test_packed_list_remembers_where_it_changed() -> None:
     assert sealed.nbytes < 3 * packed.CHUNK * 10  # ~190 bytes as dicts, a few bytes packed
 
 
-def _session(preset: str = "tiny") -> Session:
-    return Session("s1", SETTINGS, get_preset(preset).scenario(SETTINGS.max_pages), preset)
+def _session(preset: str = "tiny", design: str = "seed", own_steps: int = 0) -> Session:
+    """A session on `preset` under `design`, its scenario holding `own_steps` steps of its own (undo's floor)."""
+    found = get_preset(preset)
+    assert found is not None
+    doc = dict(found.document)
+    if design != "seed":
+        doc["hinting"] = {"design": design, "min_order": 2, "capacity": 1, "delay_ms": 100, "stepping": True}
+    doc["steps"] = [STEPS[i % 2] for i in range(own_steps)]
+    return Session("s1", SETTINGS, parse_scenario(doc, max_pages=SETTINGS.max_pages), preset)
 
 
 def _roundtrip(store: SQLiteStore, session: Session) -> Session:
@@ -108,13 +116,16 @@ STEPS = [{"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable"}
          {"do": "step"}]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_any_history_comes_back_from_the_store_exactly(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "design"),
+                         [(1, "seed"), (2, "seed"), (3, "seed"), (4, "reporting"), (10, "reporting")])
+def test_any_history_comes_back_from_the_store_exactly(seed: int, design: str) -> None:
     """Random steps, clock advances, travel, forks, undo, branch switches, views: written as they go
-    (sometimes after one change, sometimes after many), loaded, and equal to the live session."""
+    (sometimes after one change, sometimes after many), loaded, and equal to the live session.
+    Under both designs, from a scenario with steps of its own (undo's floor is above 0)."""
     rng = random.Random(seed)
     store = SQLiteStore(":memory:")
-    session = _session()
+    session = _session(design=design, own_steps=3)
+    assert session.timeline.floor == 3 and session.machine.hinting_config.design == design
     journal = Journal()
     store.write(journal.changes(session, create=True))  # type: ignore[arg-type]
     token = session.control_token
@@ -135,7 +146,7 @@ def test_any_history_comes_back_from_the_store_exactly(seed: int) -> None:
                 session._clock_advance(rng.randrange(1, 30))  # merged into one advance
         elif r < 0.75 and session.history:
             session.travel(rng.randrange(len(session.history) + 1))
-        elif r < 0.8 and session.timeline.cursor:
+        elif r < 0.8 and session.timeline.undo_target() is not None:
             session.undo()
         elif r < 0.87 and session.timeline.branches:
             b = rng.choice(session.timeline.branches)
@@ -219,6 +230,37 @@ def test_sessions_survive_a_restart(tmp_path: Any) -> None:
         assert recv_until(ws, "result")["error"]["code"] == "bad_token"
         health = c.get("/healthz").json()
         assert health["store"] == "sqlite" and health["loaded"] == 1
+
+
+@pytest.mark.parametrize("design", ["seed", "reporting"])
+def test_a_session_of_either_design_survives_a_restart_with_its_undo_floor(tmp_path: Any, design: str) -> None:
+    """A posted scenario with steps of its own: after a restart the design, state and history are the same,
+    and undo still takes back the user's steps but never the scenario's own."""
+    db = str(tmp_path / "lab.db")
+    found = get_preset("tiny")
+    assert found is not None
+    doc = {**found.document, "steps": [*STEPS[:2], {"do": "hinting_start"}]}
+    if design == "reporting":
+        doc["hinting"] = {"design": "reporting", "min_order": 2, "capacity": 1, "delay_ms": 100, "stepping": True}
+    with make_client(db=db) as c:
+        s = new_session(c, {"scenario": doc})
+        ws = open_ws(c, s, s["control_token"])
+        for i, step in enumerate([STEPS[0], STEPS[3], {"do": "step"}, STEPS[3], {"do": "step"}]):
+            ws.send_text(json.dumps({"type": "do", "id": i + 1, "step": step}))
+            assert recv_until(ws, "result")["id"] == i + 1
+        before = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in ("", "/state", "/scenario")}
+    assert before["/scenario"]["hinting"]["design"] == design
+    with make_client(db=db) as c:
+        after = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in ("", "/state", "/scenario")}
+        assert after["/state"] == before["/state"] and after["/scenario"] == before["/scenario"]
+        assert after[""]["timeline"] == before[""]["timeline"]
+        ws = open_ws(c, s, s["control_token"])
+        answers = []
+        for i in range(8):
+            ws.send_text(json.dumps({"type": "undo", "id": 100 + i}))
+            answers.append(recv_until(ws, "result")["ok"])
+        assert answers == [True] * 5 + [False] * 3  # the user's five steps, never the scenario's three
+        assert c.get(f"/api/sessions/{s['id']}").json()["timeline"]["cursor"] == 3
 
 
 def test_unknown_ids_are_not_looked_up_and_answer_no_session(tmp_path: Any) -> None:
