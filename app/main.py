@@ -22,6 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from . import eventlog, seedfile, serverinfo
+from .admission import WebsocketAdmission
 from .durable import open_sessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The dashboard's files and large states travel compressed (websockets are not affected).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(WebsocketAdmission, manager=manager, settings=settings)  # floods (app/admission.py)
 
     def session_or_404(sid: str) -> Any:
         session = manager.get(sid)

@@ -22,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core import InvalidInput, StepFailed
 
+from .admission import CLOSE_TRY_LATER, over_limits
 from .errors import LimitError
 from .jsonin import Unreadable, read_json
 from .live_host import HOST_ID, serve_host
@@ -56,7 +57,6 @@ from .stall import client_frames, close_within, finish_writer, give_up, send_wit
 from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
-CLOSE_TRY_LATER = 1013
 CLOSE_NO_SESSION = 4404
 BINARY_REFUSED = "binary frames are not part of this protocol: send JSON as text"
 log = logging.getLogger("hinting_lab.ws")
@@ -321,8 +321,7 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
         await ws.close(code=CLOSE_POLICY)
         return
     address = ws.client.host if ws.client else ""
-    if (sum(manager.connections.values()) >= settings.max_connections
-            or manager.connections[address] >= settings.max_connections_per_ip):
+    if over_limits(manager.connections, settings, address):  # checked first by app/admission.py
         await ws.close(code=CLOSE_TRY_LATER)
         return
     manager.connections[address] += 1
