@@ -20,14 +20,16 @@ import pytest
 import websockets
 
 from app.journal import Journal
-from app.presets import get_preset
 from app.protocol import WorkloadMsg
 from app.redis_store import RedisStore
 from app.restore import restore_session
 from app.sessions import Session
 from app.settings import Settings
+from core import parse_scenario
 from core.delta import apply_delta
 from tests.support import REDIS_SERVER, LabServer, RedisServer
+
+from .conftest import tiny_document
 
 pytestmark = pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="redis-server is not installed (make redis)")
 
@@ -296,14 +298,16 @@ STEPS = [{"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable"}
          {"do": "free", "pfn": 0}, {"do": "advance", "ms": 3}, {"do": "hinting_start"}]
 
 
-async def redis_roundtrip(url: str) -> None:
-    """The Redis store's write script keeps exactly what the journal says, across chunk boundaries and cuts."""
+async def redis_roundtrip(url: str, design: str) -> None:
+    """The Redis store's write script keeps exactly what the journal says, across chunk boundaries and cuts,
+    under either design, from a scenario with steps of its own (undo's floor)."""
     import random
 
     settings = Settings.from_env(env={}, db=":memory:")
     store = RedisStore(url)
     rng = random.Random(5)
-    session = Session("rt-redis", settings, get_preset("tiny").scenario(settings.max_pages), "tiny")
+    scenario = parse_scenario(tiny_document(design, STEPS[:2]), max_pages=settings.max_pages)
+    session = Session(f"rt-redis-{design}", settings, scenario, "tiny")
     journal = Journal()
     await store.write(journal.changes(session, create=True))  # type: ignore[arg-type]
     for op in range(120):
@@ -317,7 +321,7 @@ async def redis_roundtrip(url: str) -> None:
             session.stop_workload()
         elif r < 0.75 and session.history:
             session.travel(rng.randrange(len(session.history) + 1))
-        elif r < 0.85 and session.timeline.cursor:
+        elif r < 0.85 and session.timeline.undo_target() is not None:
             session.undo()
         elif r < 0.92 and session.timeline.branches:
             session.branch("switch", rng.choice(session.timeline.branches).id)
@@ -331,8 +335,9 @@ async def redis_roundtrip(url: str) -> None:
             assert record is not None
             back = restore_session(record, settings)
             assert list(back.history) == list(session.history)
-            assert back.timeline.cursor == session.timeline.cursor
+            assert (back.timeline.cursor, back.timeline.floor) == (session.timeline.cursor, session.timeline.floor)
             assert back.machine.state() == session.machine.state()
+            assert back.scenario_document() == session.scenario_document()
             assert [(b.id, b.fork_at, list(b.steps)) for b in back.timeline.branches] == \
                 [(b.id, b.fork_at, list(b.steps)) for b in session.timeline.branches]
     await store.delete(session.id)
@@ -340,5 +345,6 @@ async def redis_roundtrip(url: str) -> None:
     await store.close()
 
 
-def test_the_redis_store_keeps_any_history_exactly(redis_url: str) -> None:
-    asyncio.run(redis_roundtrip(redis_url))
+@pytest.mark.parametrize("design", ["seed", "reporting"])
+def test_the_redis_store_keeps_any_history_exactly(redis_url: str, design: str) -> None:
+    asyncio.run(redis_roundtrip(redis_url, design))

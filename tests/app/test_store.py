@@ -20,7 +20,7 @@ from app.settings import Settings
 from app.store import SQLiteStore
 from core import parse_scenario
 
-from .conftest import make_client, new_session, open_ws, recv_until
+from .conftest import make_client, new_session, open_ws, recv_until, tiny_document
 
 SETTINGS = Settings.from_env(env={}, db=":memory:")
 
@@ -74,15 +74,10 @@ def test_packed_list_remembers_where_it_changed() -> None:
     assert sealed.nbytes < 3 * packed.CHUNK * 10  # ~190 bytes as dicts, a few bytes packed
 
 
-def _session(preset: str = "tiny", design: str = "seed", own_steps: int = 0) -> Session:
-    """A session on `preset` under `design`, its scenario holding `own_steps` steps of its own (undo's floor)."""
-    found = get_preset(preset)
-    assert found is not None
-    doc = dict(found.document)
-    if design != "seed":
-        doc["hinting"] = {"design": design, "min_order": 2, "capacity": 1, "delay_ms": 100, "stepping": True}
-    doc["steps"] = [STEPS[i % 2] for i in range(own_steps)]
-    return Session("s1", SETTINGS, parse_scenario(doc, max_pages=SETTINGS.max_pages), preset)
+def _session(design: str = "seed", own_steps: int = 0) -> Session:
+    """A session on the tiny machine under `design`, its scenario holding `own_steps` steps (undo's floor)."""
+    doc = tiny_document(design, [STEPS[i % 2] for i in range(own_steps)])
+    return Session("s1", SETTINGS, parse_scenario(doc, max_pages=SETTINGS.max_pages), "tiny")
 
 
 def _roundtrip(store: SQLiteStore, session: Session) -> Session:
@@ -237,11 +232,7 @@ def test_a_session_of_either_design_survives_a_restart_with_its_undo_floor(tmp_p
     """A posted scenario with steps of its own: after a restart the design, state and history are the same,
     and undo still takes back the user's steps but never the scenario's own."""
     db = str(tmp_path / "lab.db")
-    found = get_preset("tiny")
-    assert found is not None
-    doc = {**found.document, "steps": [*STEPS[:2], {"do": "hinting_start"}]}
-    if design == "reporting":
-        doc["hinting"] = {"design": "reporting", "min_order": 2, "capacity": 1, "delay_ms": 100, "stepping": True}
+    doc = tiny_document(design, [*STEPS[:2], {"do": "hinting_start"}])
     with make_client(db=db) as c:
         s = new_session(c, {"scenario": doc})
         ws = open_ws(c, s, s["control_token"])
