@@ -227,6 +227,9 @@ def test_sessions_survive_a_restart(tmp_path: Any) -> None:
         assert health["store"] == "sqlite" and health["loaded"] == 1
 
 
+PARTS = ("", "/state", "/scenario", "/page/4")
+
+
 @pytest.mark.parametrize("design", ["seed", "reporting"])
 def test_a_session_of_either_design_survives_a_restart_with_its_undo_floor(tmp_path: Any, design: str) -> None:
     """A posted scenario with steps of its own: after a restart the design, state and history are the same,
@@ -239,10 +242,11 @@ def test_a_session_of_either_design_survives_a_restart_with_its_undo_floor(tmp_p
         for i, step in enumerate([STEPS[0], STEPS[3], {"do": "step"}, STEPS[3], {"do": "step"}]):
             ws.send_text(json.dumps({"type": "do", "id": i + 1, "step": step}))
             assert recv_until(ws, "result")["id"] == i + 1
-        before = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in ("", "/state", "/scenario")}
-    assert before["/scenario"]["hinting"]["design"] == design
+        before = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in PARTS}
+    assert before["/scenario"]["hinting"]["design"] == design and "error" not in before["/page/4"]
     with make_client(db=db) as c:
-        after = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in ("", "/state", "/scenario")}
+        after = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in PARTS}
+        assert after["/page/4"] == before["/page/4"]  # the page view (struct page, kpageflags) of a restored one
         assert after["/state"] == before["/state"] and after["/scenario"] == before["/scenario"]
         assert after[""]["timeline"] == before[""]["timeline"]
         ws = open_ws(c, s, s["control_token"])
