@@ -5,7 +5,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HINTING_LAB_STATIC_DIR=/app/static \
-    HINTING_LAB_LINKS_DIR=/home/lab/links
+    HINTING_LAB_DB=/data/lab.db
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -16,7 +16,11 @@ COPY static ./static
 # Install the project and its dependencies, precompile, and add an unprivileged user.
 RUN pip install --no-cache-dir . \
     && python -m compileall -q core app \
-    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin lab
+    && useradd --create-home --uid 10001 --user-group --shell /usr/sbin/nologin lab \
+    && mkdir /data && chown 10001:10001 /data
+
+# Sessions and stored links (SQLite); mount a volume here to keep them across containers.
+VOLUME ["/data"]
 
 USER 10001:10001
 EXPOSE 8000

@@ -14,7 +14,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-core test-app test-browser test-js lint bench chromium clean
+.PHONY: run test test-core test-app test-browser test-js lint bench chromium redis clean
 
 $(PY):
 	@test -n "$(PYTHON)" || { echo "make: Hinting Lab needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
@@ -50,6 +50,11 @@ apt-install = missing=$$(for p in $(1); do \
 chromium:
 	@$(call apt-install,chromium libatomic1)
 
+# Debian's redis-server for the multi-process tests (each test run starts its
+# own on a free port and stops it; the package's service is not used).
+redis:
+	@$(call apt-install,redis-server)
+
 lint: $(VENV)/.test-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -57,7 +62,7 @@ lint: $(VENV)/.test-deps
 test-core: $(VENV)/.test-deps
 	$(PY) -m pytest -q tests/core
 
-test-app: $(VENV)/.test-deps
+test-app: $(VENV)/.test-deps redis
 	$(PY) -m pytest -q tests/app
 
 # Browser tests run in their own pytest process: a live sync Playwright and
@@ -71,7 +76,7 @@ test-browser: $(VENV)/.test-deps chromium
 test-js: $(VENV)/.test-deps
 	$(VENV)/bin/node --test static/js/tests/*.test.mjs
 
-test: lint test-js
+test: lint test-js redis
 	$(PY) -m pytest -q tests --ignore=tests/browser
 	$(MAKE) --no-print-directory test-browser
 

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     from .serve import Server
 
     app = create_app(settings)
+    _lab_logging(settings.log_level)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -57,8 +58,20 @@ def main(argv: list[str] | None = None) -> int:
         ws_max_size=max(1 << 20, settings.max_message_bytes * 2),
         backlog=settings.accept_batch,
     )
-    Server(config, settings.listen_backlog).run()
+    Server(config, settings.listen_backlog, settings.socket_send_buffer_kb * 1024).run()
     return 0
+
+
+def _lab_logging(level: str) -> None:
+    """The lab's own messages (sessions loaded, unloaded, taken over; clients closed) beside uvicorn's."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    log = logging.getLogger("hinting_lab")
+    log.addHandler(handler)
+    log.setLevel(level.upper() if level.upper() in logging.getLevelNamesMapping() else "INFO")
+    log.propagate = False
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from .errors import LimitError
 from .jsonin import Unreadable
 
 STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
-LIMIT_STATUS = {"too_many_sessions": 429, "busy": 503, "too_slow": 422, "forbidden_origin": 403}
+LIMIT_STATUS = {"too_many_sessions": 429, "busy": 503, "too_slow": 422, "forbidden_origin": 403,
+                "memory_budget": 503}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,

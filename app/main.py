@@ -22,16 +22,19 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from . import claims_api, eventlog, page_api, seedfile, serverinfo
+from .admission import WebsocketAdmission
+from .durable import open_sessions
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
 from .jsonin import Unreadable, read_json, read_json_in_pieces
 from .links import LinkStore
 from .live_host import register as register_live_host
+from .loader import SessionLoader
 from .origins import OriginPolicy
 from .presets import get_preset, load_presets
 from .protocol import PROTOCOL_VERSION
-from .sessions import SessionManager, frame_texts
+from .sessions import frame_texts
 from .settings import Settings
 from .ws import websocket_endpoint
 
@@ -109,15 +112,18 @@ def scenario_json(doc: dict[str, Any]) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    manager = SessionManager(settings)
-    links = LinkStore(settings.links_dir, settings.max_links, settings.max_pages)
+    manager = open_sessions(settings)  # sessions kept in the durable store (app/durable.py, app/cluster.py)
+    links = LinkStore(manager.store, settings.max_links, settings.max_pages)
     static_dir = Path(settings.static_dir) if settings.static_dir else PROJECT_STATIC
     origins = OriginPolicy(settings)
     heavy = HeavyWork(settings.heavy_jobs, settings.max_heavy_waiting)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await manager.open()
         manager.start()
+        if settings.links_dir:
+            await links.import_dir(settings.links_dir)
         yield
         await manager.stop()
         app.state.host_view.close()  # the live host view's worker process (app/live_host.py)
@@ -134,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.heavy = heavy
     app.state.origins = origins
     install_error_handlers(app)
+    app.add_middleware(SessionLoader, manager=manager)
 
     def check_origin(request: Request) -> None:
         if not origins.allowed(request.headers.get("origin")):
@@ -152,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # The dashboard's files and large states travel compressed (websockets are not affected).
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(WebsocketAdmission, manager=manager, settings=settings)  # floods (app/admission.py)
 
     def session_or_404(sid: str) -> Any:
         session = manager.get(sid)
@@ -163,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
         return {"ok": True, "version": VERSION, "protocol": PROTOCOL_VERSION, "sessions": len(manager.sessions),
-                "connections": sum(manager.connections.values())}
+                "connections": sum(manager.connections.values()), **manager.report()}
 
     @app.post("/api/sessions", status_code=201, openapi_extra=_json_body_doc(SESSION_BODY, False))
     async def create_session(request: Request) -> Response:
@@ -186,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             session = await heavy.run(build)
         manager.register(session)
+        await manager.saved(session)  # durable before its id is given out
         return JSONResponse(
             {
                 "id": session.id,
@@ -256,12 +265,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/api/links", status_code=201, openapi_extra=_json_body_doc(LINK_BODY, True))
     async def create_link(request: Request) -> Response:
         body, size = await json_request(request)
-        link_id = await heavy.run(lambda: links.put(body)) if size > SMALL_BODY else links.put(body)
+        link_id, text = await heavy.run(lambda: links.check(body)) if size > SMALL_BODY else links.check(body)
+        await links.save(link_id, text)
         return JSONResponse({"id": link_id, "url": f"/l/{link_id}"}, status_code=201)
 
     @app.get("/api/links/{link_id}")
-    def get_link(link_id: str) -> Any:
-        doc = links.get(link_id)
+    async def get_link(link_id: str) -> Any:
+        doc = await links.get(link_id)
         if doc is None:
             return error_response(404, "no_link", f"there is no stored link {link_id[:40]!r} here", "id")
         return doc

@@ -58,10 +58,14 @@ invalid `travel`, `undo` or `branch` leaves a running clock and workload running
 
 The server closes a connection only on purpose, with a close code and a reason:
 1008 for a policy (a client that leaves more than `max_control_queue` answers unread, a
-limit reached on connect), 1009 for a frame over the transport's limit (1 MiB, or twice
-`max_message_bytes`), 4404 for an unknown session.  A connection refused before the
-handshake (a foreign Origin, too many connections from one address or in all) gets an
-HTTP 403 instead.
+client that reads nothing for `send_timeout_s`, a limit reached on connect), 1009 for a
+frame over the transport's limit (1 MiB, or twice `max_message_bytes`), 1012 when the
+session moved to another server process or this process is stopping, 1013 when the
+session cannot be loaded now (the server's memory budget), 4404 for an unknown session.
+On anything but 4404 a client reconnects to the same session id: sessions are kept in
+the server's store, so the id, the control token and the history are still there.  A
+connection refused before the handshake (a foreign Origin, too many connections from one
+address or in all) gets an HTTP 403 instead.
 
 ### Fields of a step: strict here, lenient in files
 

@@ -32,11 +32,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
+import hmac
 import json
 import logging
 import secrets
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from typing import Any
 
 from core import EventDecoder, InvalidInput, Scenario, StepFailed, parse_scenario, parse_step
@@ -48,6 +51,7 @@ from core.workload import Workload
 
 from .errors import LimitError
 from .heavy import Deadline
+from .packed import PackedList
 from .presets import DEFAULT_PRESET, get_preset
 from .protocol import (
     AudienceMsg,
@@ -65,6 +69,11 @@ from .settings import Settings
 from .subscriber import SNAPSHOT, Subscriber
 
 log = logging.getLogger("hinting_lab.sessions")
+
+
+def token_digest(token: str) -> str:
+    """What is kept of a control token: its SHA-256 (the store never holds the token)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def now_s() -> float:
@@ -108,9 +117,14 @@ def checkpoint_budget(scenario: Scenario) -> tuple[int, int]:
 
 class Session:
     def __init__(self, sid: str, settings: Settings, scenario: Scenario, preset: str | None,
-                 deadline: Deadline | None = None, address: str = "") -> None:
+                 deadline: Deadline | None = None, address: str = "", timeline: Timeline | None = None) -> None:
         self.id = sid
-        self.control_token = secrets.token_urlsafe(24)
+        # The token itself exists only in the process that made the session (its creator is told it
+        # once); a session loaded from the store knows only the hash (app/store.py).
+        self.control_token: str | None = secrets.token_urlsafe(24)
+        self.token_hash = token_digest(self.control_token)
+        # Called at the end of every request (settle): the durable store's hook (app/durable.py).
+        self.after_request: Callable[[Session], None] | None = None
         self.settings = settings
         self.address = address  # who created it (per-address session limit)
         self.subscribers: set[Subscriber] = set()
@@ -137,25 +151,29 @@ class Session:
         self._passive_timer: asyncio.TimerHandle | None = None
         self._snap_cache: dict[bool, tuple[int, str]] = {}
         self._clock_advance_last = False
-        self._reset(scenario, preset, deadline)
+        self._reset(scenario, preset, deadline, timeline)
 
     # --- the machine and its history -------------------------------------------
 
-    def _reset(self, scenario: Scenario, preset: str | None, deadline: Deadline | None = None) -> None:
+    def _reset(self, scenario: Scenario, preset: str | None, deadline: Deadline | None = None,
+               timeline: Timeline | None = None) -> None:
+        """Start from `scenario`, or adopt `timeline` (already built from it: a session restored from the store)."""
         if len(scenario.steps) > self.settings.max_history:
             raise LimitError("too_large", f"the scenario has {len(scenario.steps)} steps; the limit is "
                              f"{self.settings.max_history}", "scenario.steps")
-        every, most = checkpoint_budget(scenario)
-        # The timeline starts empty and is fed the steps here, so a long replay can keep to its budget.
-        timeline = Timeline(dataclasses.replace(scenario, steps=[]), record_events=True, checkpoint_every=every,
-                            max_checkpoints=most)
-        apply = timeline.apply
-        for i, step in enumerate(scenario.steps):
-            if deadline is not None and not i % 2048:
-                deadline.check()
-            apply(step)
-        timeline.floor = timeline.cursor  # undo stops at the session's start (issue 9)
-        self.scenario = scenario
+        bare = dataclasses.replace(scenario, steps=[], raw_steps=[])  # the steps live (packed) in the timeline
+        if timeline is None:
+            every, most = checkpoint_budget(scenario)
+            # The timeline starts empty and is fed the steps here, so a long replay can keep to its budget.
+            timeline = Timeline(bare, record_events=True, checkpoint_every=every,
+                                max_checkpoints=most, history=PackedList(), results=PackedList())
+            apply = timeline.apply
+            for i, step in enumerate(scenario.steps):
+                if deadline is not None and not i % 2048:
+                    deadline.check()
+                apply(step)
+            timeline.floor = timeline.cursor  # undo stops at the session's start (issue 9)
+        self.scenario = bare
         self.preset = preset
         self.title = scenario.title
         self.timeline = timeline
@@ -406,6 +424,11 @@ class Session:
             self._ensure_ticker()
         else:
             self.flush()
+        if self.after_request is not None:
+            self.after_request(self)
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(token_digest(token), self.token_hash)
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
@@ -742,6 +765,18 @@ class SessionManager:
 
     def get(self, sid: str) -> Session | None:
         return self.sessions.get(sid)
+
+    async def find(self, sid: str) -> Session | None:
+        """The session, loaded first if it is stored but not in memory (app/durable.py); here, memory only."""
+        return self.sessions.get(sid)
+
+    async def saved(self, session: Session) -> None:
+        """Returns once what `session` changed is durable (app/durable.py); here, nothing is stored."""
+        return None
+
+    async def relay(self, ws: Any, sid: str, address: str) -> bool:
+        """Serve a websocket for a session another server process runs (app/cluster.py); here, none does."""
+        return False
 
     # --- reclaiming ---------------------------------------------------------------------
 

@@ -33,6 +33,11 @@ class Settings:
     max_events_per_delta: int = field(default=6, metadata={"help": "newest events kept per delta while running"})
     max_steps_per_delta: int = field(default=6, metadata={"help": "newest steps kept per delta while running"})
     max_queue: int = field(default=256, metadata={"help": "messages queued per slow viewer before it resyncs"})
+    send_timeout_s: float = field(default=15.0, metadata={
+        "help": "a connection whose client reads nothing for this long is closed, with a reason"})
+    socket_send_buffer_kb: int = field(default=128, metadata={
+        "help": "kernel send buffer per connection (0: the system's, up to 4 MiB): what a client that stops "
+        "reading can hold up before it is noticed"})
     max_control_queue: int = field(default=1024, metadata={
         "help": "unread answers a connection may have before it is closed (answers are never dropped)"})
     info_interval_ms: float = field(default=100.0, metadata={
@@ -65,7 +70,28 @@ class Settings:
         "the loopback names and this machine's LAN addresses; '*' allows any"})
     allowed_origins: str = field(default="", metadata={"help": "extra origins allowed on websockets, comma separated"})
     static_dir: str = field(default="", metadata={"help": "dashboard files (default: the project's static/)"})
-    links_dir: str = field(default="", metadata={"help": "where stored links are kept (default: memory only)"})
+    db: str = field(default="", metadata={
+        "help": "the SQLite file sessions and stored links are kept in (default: "
+        "$XDG_DATA_HOME/hinting-lab/lab.db, i.e. ~/.local/share/hinting-lab/lab.db); ':memory:' keeps nothing "
+        "across restarts"})
+    redis: str = field(default="", metadata={
+        "help": "keep sessions in this Redis (redis://host:port/db) instead, shared by every server process "
+        "given the same URL"})
+    memory_budget_mb: int = field(default=2048, metadata={
+        "help": "memory all sessions in memory may take (estimated); past it, unwatched sessions are unloaded "
+        "(they stay stored and come back when opened)"})
+    store_days: float = field(default=30.0, metadata={
+        "help": "days a stored session nobody opens is kept before it is deleted"})
+    max_stored_sessions: int = field(default=100_000, metadata={
+        "help": "sessions kept in the store (the least recently used are deleted past this)"})
+    gc_full_pass_s: float = field(default=300.0, metadata={
+        "help": "seconds between full passes of Python's cycle collector, which otherwise walks every machine "
+        "many times a minute (0: Python's own schedule; see app/gcpolicy.py)"})
+    lease_ms: int = field(default=3000, metadata={
+        "help": "with --redis: how long a process's claim on a session lasts unless renewed (another process "
+        "takes the session over this long after its process dies)"})
+    links_dir: str = field(default="", metadata={
+        "help": "a directory of stored links from older versions: imported into the store at start"})
     max_links: int = field(default=10_000, metadata={"help": "stored links kept (oldest dropped first)"})
     max_frames: int = field(default=600, metadata={"help": "states one frames request may return"})
     max_steps_per_request: int = field(default=100_000, metadata={"help": "steps one GET .../steps may return"})

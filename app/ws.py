@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from typing import Any
 
@@ -23,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from core import InvalidInput, StepFailed
 
+from .admission import CLOSE_TRY_LATER, over_limits
 from .errors import LimitError
 from .jsonin import Unreadable, read_json
 from .live_host import HOST_ID, serve_host
@@ -53,11 +53,12 @@ from .protocol import (
 from .roles import Role
 from .sessions import Session, SessionManager
 from .settings import Settings
+from .stall import client_frames, close_within, finish_writer, give_up, send_within
 from .subscriber import SNAPSHOT, Subscriber
 
 CLOSE_POLICY = 1008
-CLOSE_TRY_LATER = 1013
 CLOSE_NO_SESSION = 4404
+BINARY_REFUSED = "binary frames are not part of this protocol: send JSON as text"
 log = logging.getLogger("hinting_lab.ws")
 MESSAGE_TAGS = ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
                 "identity", "resync", "ping")
@@ -101,37 +102,29 @@ class Connection:
         hello = HelloMsg(session=session.id, connection=self.sub.id, role=Role.VIEWER, limits=self.settings.limits())
         self.sub.reply(hello.model_dump_json())
         session.subscribe(self.sub)
-        writer = asyncio.get_running_loop().create_task(self._writer())
+        writer = asyncio.get_running_loop().create_task(self._writer(asyncio.current_task()))
         try:
-            while not self.sub.closing:
-                message = await self.ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                text = message.get("text")
+            async for text in client_frames(self.ws, self.sub):
                 if text is None:
-                    self.fail(None, "bad_frame", "binary frames are not part of this protocol: send JSON as text",
-                              "message")
+                    self.fail(None, "bad_frame", BINARY_REFUSED, "message")
                 else:
                     self.handle_safely(text)
         except WebSocketDisconnect:
             pass
         finally:
             session.unsubscribe(self.sub)
-            if self.sub.closing:
-                # Let the writer send the close frame (with its reason) if the client still reads.
-                with contextlib.suppress(asyncio.TimeoutError, Exception):
-                    await asyncio.wait_for(asyncio.shield(writer), 1.0)
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
+            await finish_writer(self.sub, writer)
 
-    async def _writer(self) -> None:
+    async def _writer(self, reader: asyncio.Task[Any] | None = None) -> None:
         sub = self.sub
         ws = self.ws
         while True:
             await sub.wake.wait()
             sub.wake.clear()
             while (sub.control or sub.data) and not sub.closing:
+                await self.manager.saved(self.session)  # nothing is reported before it is stored
+                if sub.closing or not (sub.control or sub.data):
+                    continue  # closed (or emptied) meanwhile
                 if sub.control:
                     text = sub.control.popleft()
                 else:
@@ -145,9 +138,11 @@ class Connection:
                         text = item[1]
                     else:
                         text = item
-                await ws.send_text(text)
+                if not await send_within(ws, sub, text, self.settings.send_timeout_s):
+                    await give_up(ws, sub, CLOSE_POLICY, reader)
+                    return
             if sub.closing:
-                await ws.close(code=CLOSE_POLICY, reason=sub.closing[:120])
+                await close_within(ws, CLOSE_POLICY, sub.closing)
                 return
 
     # --- requests -----------------------------------------------------------------
@@ -222,7 +217,7 @@ class Connection:
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
         if isinstance(msg, AuthMsg):
-            if hmac.compare_digest(msg.token.encode(), session.control_token.encode()):
+            if session.token_matches(msg.token):
                 sub.standing.authenticate()
                 session.note_info()
                 self.reply(ResultMsg(id=msg.id, ok=True, result={"role": Role.CONTROLLER, "owner": True}))
@@ -326,8 +321,7 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
         await ws.close(code=CLOSE_POLICY)
         return
     address = ws.client.host if ws.client else ""
-    if (sum(manager.connections.values()) >= settings.max_connections
-            or manager.connections[address] >= settings.max_connections_per_ip):
+    if over_limits(manager.connections, settings, address):  # checked first by app/admission.py
         await ws.close(code=CLOSE_TRY_LATER)
         return
     manager.connections[address] += 1
@@ -335,7 +329,14 @@ async def websocket_endpoint(ws: WebSocket, session_id: str, manager: SessionMan
         await ws.accept()
         if session_id == HOST_ID:  # the read-only view of this server's host (app/live_host.py)
             return await serve_host(ws, settings)
-        session = manager.get(session_id)
+        try:
+            session = await manager.find(session_id)  # loaded from the store if it is not in memory
+        except LimitError as err:
+            await ws.send_text(ErrorMsg(error=_error(err.code, err.message, err.field)).model_dump_json())
+            await ws.close(code=CLOSE_TRY_LATER, reason=err.message[:120])
+            return
+        if session is None and await manager.relay(ws, session_id, address):
+            return  # another server process runs it (app/cluster.py)
         if session is None:
             await ws.send_text(ErrorMsg(error=_error("no_session", f"there is no session {session_id[:40]!r} here "
                                                      "(it may have expired)", "session")).model_dump_json())

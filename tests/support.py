@@ -6,14 +6,17 @@ started, waited for and described in exactly one way everywhere.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -58,9 +61,14 @@ class LabServer:
 
     def __init__(self, port: int | None = None, args: list[str] | None = None, log: Path | None = None) -> None:
         self.port = port or free_port()
-        self.args = args or []
+        self.args = list(args or [])
         self.log = log  # the server's stdout and stderr go here (appended), else nowhere
         self.proc: subprocess.Popen[bytes] | None = None
+        if "--db" not in self.args and "--redis" not in self.args:
+            # Its own store, kept across stop() and start() (a restart), never the developer's.
+            tmp = tempfile.mkdtemp(prefix="hinting-lab-test-")
+            atexit.register(shutil.rmtree, tmp, True)
+            self.args += ["--db", str(Path(tmp) / "lab.db")]
 
     @property
     def url(self) -> str:
@@ -74,7 +82,7 @@ class LabServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
              *self.args],
-            cwd=ROOT, env=env, stdout=out, stderr=out,
+            cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True,
         )
         if out is not subprocess.DEVNULL:
             out.close()  # the child has its own copy
@@ -87,6 +95,13 @@ class LabServer:
                     return self
             time.sleep(0.05)
         raise RuntimeError("the server did not come up")
+
+    def kill(self) -> None:
+        """kill -9, as a crash would: no shutdown, nothing flushed."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -108,6 +123,42 @@ class LabServer:
         )
         with urllib.request.urlopen(req, timeout=30) as r:
             return dict(json.load(r))
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, without persistence (shared/guides/TESTING.md)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not come up")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
 
 
 def ten_thousand_steps() -> dict[str, Any]:

@@ -27,7 +27,23 @@ class _Client(TestClient):
         super().__exit__(*exc)
 
 
+REPORTING_TINY = {"design": "reporting", "min_order": 2, "capacity": 1, "delay_ms": 100, "stepping": True}
+
+
+def tiny_document(design: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The tiny preset's scenario under `design` (the seed's or free page reporting), with `steps` of its own."""
+    from app.presets import get_preset
+
+    found = get_preset("tiny")
+    assert found is not None
+    doc = {**found.document, "steps": list(steps)}
+    if design == "reporting":
+        doc["hinting"] = dict(REPORTING_TINY)
+    return doc
+
+
 def make_client(**overrides: Any) -> TestClient:
+    overrides.setdefault("db", ":memory:")  # never the developer's own store
     settings = Settings.from_env(env={}, **overrides)
     return _Client(create_app(settings))
 

@@ -80,3 +80,14 @@ def test_copies_everything_the_server_needs() -> None:
     ignored = (ROOT / ".dockerignore").read_text().split()
     for part in ("core", "app", "static"):
         assert part not in ignored
+
+
+def test_keeps_its_store_in_a_volume_the_server_may_write() -> None:
+    ins = instructions()
+    env = " ".join(rest for word, rest in ins if word == "ENV")
+    m = re.search(r"HINTING_LAB_DB=(\S+)", env)
+    assert m, "the image must say where sessions are stored"
+    volumes = [v for word, rest in ins if word == "VOLUME" for v in argv(rest)]
+    assert any(m.group(1).startswith(v.rstrip("/") + "/") for v in volumes), (m.group(1), volumes)
+    runs = " ".join(rest for word, rest in ins if word == "RUN")
+    assert re.search(r"chown 10001:10001 /data", runs)

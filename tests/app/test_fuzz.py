@@ -58,7 +58,7 @@ def test_http_fuzz_answers_every_request_in_the_error_shape(lab: tuple[LabServer
 _PROC_ROOT = Path(tempfile.mkdtemp(prefix="fuzz-proc-"))
 write_tree(_PROC_ROOT, 0)
 atexit.register(shutil.rmtree, _PROC_ROOT, True)
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings.from_env(env={},
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Settings.from_env(env={}, db=":memory:",
                                                                                      proc_root=str(_PROC_ROOT))))
 schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 

@@ -122,7 +122,8 @@ def test_stored_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
     doc = {"format": "hinting-scenario/1", "machine": {"max_order": 4, "pageblock_order": 2,
                                                        "zones": [{"name": "Normal", "pages": 16}]},
            "steps": [{"do": "alloc", "zone": "Normal", "order": 0}]}
-    with make_client(links_dir=str(tmp_path)) as c:
+    db = str(tmp_path / "lab.db")
+    with make_client(db=db) as c:
         r = c.post("/api/links", json={"scenario": doc, "step": 1, "view": {"zone": "Normal"}})
         assert r.status_code == 201
         link = r.json()
@@ -136,9 +137,27 @@ def test_stored_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
         e = c.post("/api/links", json={"scenario": {"format": "nope"}}).json()["error"]
         assert e["field"] == "scenario.format"
         assert c.get("/api/links/aaaaaaaaaaaa").status_code == 404
-    # A new server with the same directory still has it.
-    with make_client(links_dir=str(tmp_path)) as c:
+    # A new server on the same store still has it.
+    with make_client(db=db) as c:
         assert c.get(f"/api/links/{link['id']}").json()["step"] == 1
+
+
+def test_links_kept_as_files_by_older_versions_are_imported(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    old = tmp_path / "links"
+    old.mkdir()
+    text = '{"scenario":{"format":"hinting-scenario/1","steps":[]},"step":0,"view":null}'
+    (old / "abcdefghijkl.json").write_text(text, encoding="utf-8")
+    (old / "notalink.json").write_text("{}", encoding="utf-8")
+    (old / "mnopqrstuvwx.json").write_text("{broken", encoding="utf-8")
+    db = str(tmp_path / "lab.db")
+    with caplog.at_level("WARNING"), make_client(db=db, links_dir=str(old)) as c:
+        assert c.get("/api/links/abcdefghijkl").json()["step"] == 0
+        assert c.get("/api/links/mnopqrstuvwx").status_code == 404
+    assert "1 stored links imported" in caplog.text and "--links-dir can be dropped" in caplog.text
+    # Imported for good: the next start needs the directory no more.
+    (old / "abcdefghijkl.json").unlink()
+    with make_client(db=db) as c:
+        assert c.get("/api/links/abcdefghijkl").json()["view"] is None
 
 
 def test_presenter_view_and_handing_over_control(client: TestClient) -> None:

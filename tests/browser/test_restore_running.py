@@ -1,4 +1,4 @@
-"""A session that ran a workload comes back whole after a server restart.
+"""A session that ran a workload comes back whole after a restart of a server that keeps nothing.
 
 While a workload runs, deltas name only their newest steps; the page must
 fetch the ones left out (static/js/session.js), so that when the server
@@ -8,12 +8,22 @@ preset.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import LabServer, get_json, open_lab, sid
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LabServer]:
+    """A server with no durable store (`--db :memory:`): a restart forgets every session."""
+    s = LabServer(args=["--db", ":memory:"]).start()
+    yield s
+    s.stop()
 
 
 def test_a_restart_after_a_workload_restores_every_step(page: Page, server: LabServer) -> None:
