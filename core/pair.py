@@ -45,7 +45,8 @@ PAIR_DESIGNS = {"left": "seed", "right": "reporting"}
 MAX_SAMPLES = 2048  # per side, thinned by half when full (the newest is always kept)
 # What a sample holds, in order (docs/formats-extensions.md, "compare mode").
 SAMPLE_FIELDS = ("pos", "t_ms", "entries", "blocks", "holds", "longest_entries", "longest_pages", "batches",
-                 "pages_reported", "wasted", "refaults", "marked_pages", "nr_free_pages", "on_lists", "batch_pages")
+                 "pages_reported", "wasted", "refaults", "marked_pages", "nr_free_pages", "on_lists", "batch_pages",
+                 "drift")
 
 
 def compare_flag(scenario: Scenario) -> bool:
@@ -88,9 +89,11 @@ def design_costs(machine: Machine) -> Costs:
 def sample(machine: Machine, pos: int) -> list[int]:
     """One point of the charts for one side (SAMPLE_FIELDS)."""
     costs = design_costs(machine)
-    nr_free = on_lists = 0
+    nr_free = on_lists = drift = 0
+    design = machine.design
     for zone in machine.zones:
         nr_free += zone.nr_free_pages
+        drift += design.nr_free_pages_drift(zone)
         for order, area in enumerate(zone.free_area):
             on_lists += area.nr_free << order
     batch = sum(1 << page_order(p) for p in machine.design.batch())
@@ -98,7 +101,7 @@ def sample(machine: Machine, pos: int) -> list[int]:
     hold_max = costs.hold_max
     return [pos, machine.now_ms, costs.entries, costs.blocks_reported, costs.holds, hold_max[1], hold_max[5],
             costs.batches, costs.pages_reported, sum(costs.wasted), machine.host.refaults, marked, nr_free,
-            on_lists, batch]
+            on_lists, batch, drift]
 
 
 class Samples:
