@@ -38,14 +38,30 @@ export class Charts {
     root.appendChild(this.tip);
   }
 
+  /**
+   * Positions on show: from where the hinting work or the clock first moved (a scenario's setup of
+   * allocations and frees is a flat line, not worth the width), or the session's start, to the newest.
+   */
+  range() {
+    const s = this.series;
+    const [lo, hi] = s.extent();
+    let first = hi;
+    for (const side of ["left", "right"]) {
+      const p = s.sides[side].find((q) => s.get(q, "t_ms") > 0 || s.get(q, "holds") > 0);
+      if (p) first = Math.min(first, p[0]);
+    }
+    const from = Math.max(lo, Math.min(first - 2, this.ctx.timeline.start ?? 0, this.ctx.timeline.cursor));
+    return [from, Math.max(hi, from + 1)];
+  }
+
   _x(pos, w) {
-    const [lo, hi] = this.series.extent();
+    const [lo, hi] = this.range();
     return 4 + ((pos - lo) / Math.max(1, hi - lo)) * (w - 8);
   }
 
   _move(e, canvas) {
     const r = canvas.getBoundingClientRect();
-    const [lo, hi] = this.series.extent();
+    const [lo, hi] = this.range();
     const pos = Math.round(lo + ((e.clientX - r.left - 4) / Math.max(1, r.width - 8)) * (hi - lo));
     this.hover = Math.max(lo, Math.min(hi, pos));
     this.hoverChart = canvas.parentElement.dataset.chart;
@@ -96,8 +112,13 @@ export class Charts {
       let lo = Infinity;
       let hi = -Infinity;
       const pts = {};
+      const [from] = this.range();
       for (const side of ["left", "right"]) {
-        pts[side] = s.sides[side].map((p) => [p[0], c.value((f) => s.get(p, f)), p]);
+        // The point before the range's start stands at its left edge.
+        const all = s.sides[side];
+        let i0 = all.findIndex((p) => p[0] >= from);
+        if (i0 < 0) i0 = all.length;
+        pts[side] = all.slice(Math.max(0, i0 - 1)).map((p) => [Math.max(p[0], from), c.value((f) => s.get(p, f)), p]);
         for (const [, v] of pts[side]) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       }
       if (lo === Infinity) { lo = 0; hi = 1; }

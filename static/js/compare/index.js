@@ -135,7 +135,7 @@ export class Compare {
     const store = side === "left" ? this.ctx.store : this.right;
     const detail = { sid: this.ctx.sessionId, side, zone, pfn, order, design: store.config.hinting.design };
     document.dispatchEvent(new CustomEvent("hl:block-select", { detail }));
-    if (side === "left") this.ctx.actions.selectBlock(pfn);
+    if (side === "left") this.ctx.actions.selectBlock(pfn); // the map and the inspector show the left side
     this.ctx.invalidate({ compare: true, selection: true });
   }
 

@@ -260,6 +260,7 @@ export function sharedGeometry(stores, zone, width) {
   const fold = below.length ? { orders: below, label: below.length === 1 ? `o${below[0]}` : `o${below.at(-1)}–o${below[0]}` } : null;
   // Chips per cell: the Movable column gets three shares of the room (as in the main grid).
   const unit = (width - 90) / (cols.length + 2);
-  const budgetOf = (mt) => Math.max(2, Math.floor(((mt === "Movable" ? 3 : 1) * unit) / 52));
+  const chip = document.documentElement.dataset.phone === "1" ? 64 : 52; // a phone's blocks are 44 px for touch
+  const budgetOf = (mt) => Math.max(2, Math.floor(((mt === "Movable" ? 3 : 1) * unit) / chip));
   return { cols, rows, fold, budgetOf };
 }
