@@ -55,13 +55,13 @@ export class Charts {
   }
 
   _x(pos, w) {
-    const [lo, hi] = this.range();
+    const [lo, hi] = this._range ?? this.range();
     return 4 + ((pos - lo) / Math.max(1, hi - lo)) * (w - 8);
   }
 
   _move(e, canvas) {
     const r = canvas.getBoundingClientRect();
-    const [lo, hi] = this.range();
+    const [lo, hi] = this._range ?? this.range();
     const pos = Math.round(lo + ((e.clientX - r.left - 4) / Math.max(1, r.width - 8)) * (hi - lo));
     this.hover = Math.max(lo, Math.min(hi, pos));
     this.hoverChart = canvas.parentElement.dataset.chart;
@@ -89,6 +89,8 @@ export class Charts {
 
   draw() {
     const s = this.series;
+    this._range = null;
+    this._range = this.range(); // once per drawing: every point's x reads it
     const cursor = this.ctx.timeline.cursor;
     const css = getComputedStyle(document.documentElement);
     const ink = css.getPropertyValue("--ink").trim() || "#1B1D1F";
@@ -112,13 +114,22 @@ export class Charts {
       let lo = Infinity;
       let hi = -Infinity;
       const pts = {};
-      const [from] = this.range();
+      const [from] = this._range;
       for (const side of ["left", "right"]) {
         // The point before the range's start stands at its left edge.
         const all = s.sides[side];
         let i0 = all.findIndex((p) => p[0] >= from);
         if (i0 < 0) i0 = all.length;
-        pts[side] = all.slice(Math.max(0, i0 - 1)).map((p) => [Math.max(p[0], from), c.value((f) => s.get(p, f)), p]);
+        // At most ~two points a pixel column (the first and the last of each; a step line needs no more).
+        const shown = all.slice(Math.max(0, i0 - 1));
+        const keep = [];
+        let col = -1;
+        for (let i = 0; i < shown.length; i++) {
+          const x = Math.floor(this._x(Math.max(shown[i][0], from), w));
+          if (x !== col || i === shown.length - 1 || Math.floor(this._x(shown[i + 1][0], w)) !== x) keep.push(shown[i]);
+          col = x;
+        }
+        pts[side] = keep.map((p) => [Math.max(p[0], from), c.value((f) => s.get(p, f)), p]);
         for (const [, v] of pts[side]) if (v !== null && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
       }
       if (lo === Infinity) { lo = 0; hi = 1; }

@@ -10,28 +10,17 @@ const RIGHT = "reporting";
 const plural = (n, one, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const listName = (order, mt) => `o${order} ${mt}`;
 
-/** Every free block of a zone: pfn -> {order, mt, index, key}. */
-export function freeBlocks(z) {
-  const out = new Map();
-  for (const [key, pfns] of z.lists) {
-    const slash = key.indexOf("/");
-    const order = +key.slice(0, slash);
-    const mt = key.slice(slash + 1);
-    pfns.forEach((pfn, index) => out.set(pfn, { order, mt, index, key }));
-  }
-  return out;
+/** What a pfn is on one side, in words ("free, unreported", "allocated", "in the batch", ...). */
+export function whereIs(store, z, pfn, mark) {
+  const b = store.blockAt(pfn);
+  if (!b) return "not in this zone";
+  if (b.kind === "inflight") return "in the batch, out with the host";
+  if (b.kind === "allocated") return b.pfn === pfn ? "allocated" : `inside allocated block ${b.pfn} (order ${b.order})`;
+  if (b.pfn !== pfn) return `inside free block ${b.pfn} (order ${b.order}), not ${mark}`;
+  return z.hinted.has(pfn) ? mark : `free (${listName(b.order, b.mt)}), not ${mark}`;
 }
 
-/** What a pfn is on one side, in words ("free, unreported", "allocated", "in the batch", ...). */
-export function whereIs(store, z, blocks, pfn, mark) {
-  const b = blocks.get(pfn);
-  if (b) return z.hinted.has(pfn) ? `${mark}` : `free (${listName(b.order, b.mt)}), not ${mark}`;
-  if ((store.hinting?.batch ?? []).some((x) => x.pfn === pfn)) return "in the batch, out with the host";
-  for (const [head, other] of blocks) {
-    if (head < pfn && pfn < head + (1 << other.order)) return `inside free block ${head} (order ${other.order}), not ${mark}`;
-  }
-  return "allocated";
-}
+const mtOf = (z, pfn) => { const key = z.freeIndex.get(pfn); return key === undefined ? null : key.slice(key.indexOf("/") + 1); };
 
 /** Pfns marked on one side and not on the other, per zone: {onlyLeft, onlyRight}. */
 export function markedDiff(left, right, zoneName) {
@@ -61,8 +50,6 @@ export function differences(o) {
   const lz = left.zone(zone);
   const rz = right.zone(zone);
   if (!lz || !rz) return out;
-  const lb = freeBlocks(lz);
-  const rb = freeBlocks(rz);
   const evL = o.events?.left ?? [];
   const evR = o.events?.right ?? [];
 
@@ -90,7 +77,7 @@ export function differences(o) {
       `the seed just pulled ${e.pfn} from${touched ? "" : " (page_reporting_process_zone never walks Isolate lists)"}.` });
   } else {
     let hintedIso = 0;
-    for (const p of lz.hinted) if (lb.get(p)?.mt === "Isolate") hintedIso++;
+    for (const p of lz.hinted) if (mtOf(lz, p) === "Isolate") hintedIso++;
     if (hintedIso) {
       out.push({ kind: "isolate", text: `${plural(hintedIso, "Hinted block")} of the seed sit on Isolate lists; ` +
         `reporting never reports a block there.` });
@@ -141,12 +128,12 @@ export function differences(o) {
     if (onlyLeft.length) {
       const p = onlyLeft[0];
       parts.push(`${onlyLeft.length > 1 ? `${plural(onlyLeft.length, "block")} Hinted on the left only, e.g. ` : ""}` +
-        `${p}: Hinted on the left, ${whereIs(right, rz, rb, p, "Reported")} on the right`);
+        `${p}: Hinted on the left, ${whereIs(right, rz, p, "Reported")} on the right`);
     }
     if (onlyRight.length) {
       const p = onlyRight[0];
       parts.push(`${onlyRight.length > 1 ? `${plural(onlyRight.length, "block")} Reported on the right only, e.g. ` : ""}` +
-        `${p}: Reported on the right, ${whereIs(left, lz, lb, p, "Hinted")} on the left`);
+        `${p}: Reported on the right, ${whereIs(left, lz, p, "Hinted")} on the left`);
     }
     out.push({ kind: "marked", text: `${parts.join("; ")}.` });
   }

@@ -65,7 +65,12 @@ export class Compare {
     this.sides = { left: new SidePanel(l, "left", this.ctx.store, this), right: new SidePanel(r, "right", this.right, this) };
     this.differsEl = area.querySelector(".cmp-differs");
     this.charts = new Charts(area.querySelector(".cmp-chart-grid"), this.series, this.ctx);
-    this.ro = new ResizeObserver(() => this.ctx.invalidate({ layout: true }));
+    // Only a new width changes what fits (the height follows the content: redrawing on it would loop).
+    let width = 0;
+    this.ro = new ResizeObserver(([e]) => {
+      const w = Math.round(e.contentRect.width);
+      if (w !== width) { width = w; this.ctx.invalidate({ compare: true, layout: true }); }
+    });
     this.ro.observe(area);
   }
 
@@ -145,15 +150,19 @@ export class Compare {
     if (!this.active || !this.right.loaded || !this.ctx.store.loaded) return;
     const now = performance.now();
     const busy = this.ctx.ui.busy;
-    const urgent = d.full || d.layout || d.selection || d.zoneChanged || d.timeline;
-    // While a workload runs, the grids redraw ~6 times a second and the charts ~3: the eye follows no more.
-    if (busy && !urgent && now - this.lastDraw < 160) { this.ctx.invalidate({ compare: true }); return; }
+    const urgent = d.full || d.layout || d.selection || d.zoneChanged;
+    // While a workload runs, the grids redraw ~4 times a second and the charts ~2: the eye follows no more,
+    // and every frame left to the browser keeps the page smooth.
+    if (busy && !urgent && now - this.lastDraw < 250) {
+      if (!this._later) this._later = setTimeout(() => { this._later = 0; this.ctx.invalidate({ compare: true }); }, 260);
+      return;
+    }
     this.lastDraw = now;
     const width = this.sides.left.root.clientWidth || 480;
     const geom = sharedGeometry([this.ctx.store, this.right], this.zone, width);
     this.sides.left.render(geom);
     this.sides.right.render(geom);
-    if (!busy || now - (this.lastCharts ?? 0) > 320 || urgent) {
+    if (!busy || now - (this.lastCharts ?? 0) > 500 || urgent) {
       this.lastCharts = now;
       this.charts.draw();
     }

@@ -190,28 +190,39 @@ export class SidePanel {
     const cw = w / cols;
     const ch = h / nrows;
     this._mapGeom = { per, cols, cw, ch, z };
-    const g = c.getContext("2d");
+    // One pixel a cell in an ImageData, scaled up without smoothing: a 1 GiB zone costs a pass over its
+    // page codes and one drawImage, not thousands of fillRects.
     const css = getComputedStyle(document.documentElement);
-    const free = css.getPropertyValue("--free").trim() || "#E3E6E9";
-    const hinted = css.getPropertyValue("--hinted").trim() || "#009E73";
-    const infl = css.getPropertyValue("--inflight").trim() || "#E69F00";
-    g.fillStyle = free;
-    g.fillRect(0, 0, w, h);
+    const rgba = (hex) => {
+      const v = parseInt(hex.replace("#", "").slice(0, 6), 16);
+      return (255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff); // little-endian ABGR
+    };
+    const colour = [rgba(css.getPropertyValue("--free").trim() || "#E3E6E9"), ...MT_HEX.map(rgba)];
+    const hinted = rgba(css.getPropertyValue("--hinted").trim() || "#009E73");
+    const infl = rgba(css.getPropertyValue("--inflight").trim() || "#E69F00");
+    if (!this._img || this._img.width !== cols || this._img.height !== nrows) {
+      this._img = new ImageData(cols, nrows);
+      this._off = new OffscreenCanvas(cols, nrows);
+    }
+    const px = new Uint32Array(this._img.data.buffer);
+    px.fill(colour[0]);
     const page = z.page;
     for (let i = 0, cell = 0; i < pages; i += per, cell++) {
       let code = 0;
-      for (let j = i; j < Math.min(pages, i + per); j++) {
+      const end = Math.min(pages, i + per);
+      for (let j = i; j < end; j++) {
         const p = page[j];
         if (p === PAGE_INFLIGHT) { code = p; break; }
         if (p === PAGE_HINTED) code = p;
         else if (p && code !== PAGE_HINTED) code = p;
       }
-      if (!code) continue;
-      g.fillStyle = code === PAGE_INFLIGHT ? infl : code === PAGE_HINTED ? hinted : MT_HEX[code - 1] ?? "#000";
-      const x = (cell % cols) * cw;
-      const y = Math.floor(cell / cols) * ch;
-      g.fillRect(x, y, Math.ceil(cw), Math.ceil(ch));
+      if (code) px[cell] = code === PAGE_INFLIGHT ? infl : code === PAGE_HINTED ? hinted : colour[code] ?? colour[0];
     }
+    this._off.getContext("2d").putImageData(this._img, 0, 0);
+    const g = c.getContext("2d");
+    g.imageSmoothingEnabled = false;
+    g.clearRect(0, 0, w, h);
+    g.drawImage(this._off, 0, 0, cols * cw, nrows * ch);
   }
 
   _mapPfn(e) {
