@@ -6,6 +6,7 @@
 
 import { MIGRATETYPES } from "../palette.js";
 import { summarise } from "../summarise.js";
+import { zoneFlags } from "./zonehead.js";
 
 /** The migratetype columns of zone `z`: pageblock count, longest list, and whether the column is empty. */
 export function columnsOf(store, z) {
@@ -63,7 +64,7 @@ export function cellModel(store, z, order, mt, opts = {}) {
   const list = z.lists.get(`${order}/${mt}`) ?? [];
   const n = list.length;
   const b = store.boundary(order, mt);
-  const active = !!z.flags.active;
+  const active = zoneFlags(store, z).active;
   let marker = null;
   let bIndex = -1;
   if (b && b.zone === z.name) {

@@ -2,6 +2,17 @@
 // countdown, the zone's figures; and what the next step will do.  The live
 // header (views/zone.js), the explainer and the SVG export draw from it.
 
+/**
+ * The REQUESTED/ACTIVE pair a zone shows.  The seed keeps them per zone
+ * (zone->flags); free page reporting has none per zone, only its device's
+ * prdev->state, which every zone then shows (`device: true` says so).
+ */
+export function zoneFlags(store, z) {
+  if (z.flags) return { requested: !!z.flags.requested, active: !!z.flags.active, device: false };
+  const st = store.hinting?.state ?? "idle";
+  return { requested: st === "requested", active: st === "active", device: true };
+}
+
 /** Everything the header of zone `z` says. */
 export function zoneHeadModel(store, z) {
   const h = store.hinting ?? {};
@@ -35,7 +46,7 @@ export function zoneHeadModel(store, z) {
   }
   return {
     name: z.name, start: z.start, last: z.start + z.pages - 1,
-    requested: !!z.flags.requested, active: !!z.flags.active, refcnt: h.refcnt ?? 0, enabled: !!h.enabled,
+    ...(({ requested, active, device }) => ({ requested, active, deviceFlags: device }))(zoneFlags(store, z)), refcnt: h.refcnt ?? 0, enabled: !!h.enabled,
     work: { key, words, note, phase, cycling, zone: work.zone ?? null },
     due, stepping: !!cfg.stepping,
     free: store.freePages(z), hinted: store.hintedPageCount(z),

@@ -9,6 +9,7 @@
 
 import { MIGRATETYPES, MT_CLASS } from "../palette.js";
 import { cellModel, columnsOf, foldedBelow, markerLabel, rowsOf } from "../panels/freelists.js";
+import { zoneFlags } from "../panels/zonehead.js";
 import { budgetFor } from "../summarise.js";
 import { esc, num, setAttr, setHTML, setText } from "../util.js";
 
@@ -155,7 +156,7 @@ export class FreeAreaView {
     if (d.zoneChanged || d.modeChanged) this.measure(true);
     for (const z of store.zones) {
       const zel = this.zoneEls.get(z.name);
-      setAttr(zel, "data-active", !!z.flags.active);
+      setAttr(zel, "data-active", zoneFlags(store, z).active);
       const zd = d.zones.get(z.name);
       if (all || zd?.pageblocks || zd?.lists.size || d.anomalies) this._columns(z, zel);
       if (all || zd?.nrFree || zd?.hintedPages || zd?.lists.size) this._gutters(z, zel);

@@ -2,6 +2,7 @@
 // with nothing selected, the anomaly conditions present now.
 
 import { esc, num, ms, seedRef } from "../util.js";
+import { zoneFlags } from "../panels/zonehead.js";
 
 export class InspectorView {
   constructor(ctx) {
@@ -77,7 +78,7 @@ export class InspectorView {
       const b = store.boundary(blk.order, blk.mt);
       if (b && b.zone === blk.zone && b.pfn === blk.pfn) {
         bnote = `<div>boundary[${blk.order}][${esc(blk.mt)}] points here: the next tail free of an order-${blk.order} ` +
-          `${esc(blk.mt)} block lands in front of it${z.flags.active ? "" : " once ACTIVE is set again"}.</div>`;
+          `${esc(blk.mt)} block lands in front of it${zoneFlags(this.ctx.store, z).active ? "" : " once ACTIVE is set again"}.</div>`;
       }
     }
     this.el.innerHTML = `<h3>▣ pfn ${blk.pfn}${blk.order ? `–${blk.pfn + n - 1}` : ""} · o${blk.order} · ${esc(blk.zone)}</h3>` +

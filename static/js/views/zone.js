@@ -3,7 +3,7 @@
 // One header per zone is kept in the DOM (only the selected one shows), so the
 // flags of every zone are always readable by tests and screen readers.
 
-import { zoneHeadModel } from "../panels/zonehead.js";
+import { zoneFlags, zoneHeadModel } from "../panels/zonehead.js";
 import { esc, num, ms, setAttr, setHTML, setProp, setText } from "../util.js";
 
 const lamp = (name, on, testid) =>
@@ -62,10 +62,11 @@ export class ZoneView {
       const selected = z.name === ui.zone;
       setAttr(tab, "aria-selected", selected);
       setProp(head, "hidden", !selected);
+      const f = zoneFlags(this.ctx.store, z);
       setHTML(tab, `${esc(z.name)} <span class="pg">${num(z.pages)} pg</span>` +
-        `<span class="mini">${miniLamp("REQUESTED", z.flags.requested)}${miniLamp("ACTIVE", z.flags.active)}</span>`);
-      setAttr(head, "data-requested", !!z.flags.requested);
-      setAttr(head, "data-active", !!z.flags.active);
+        `<span class="mini">${miniLamp("REQUESTED", f.requested)}${miniLamp("ACTIVE", f.active)}</span>`);
+      setAttr(head, "data-requested", f.requested);
+      setAttr(head, "data-active", f.active);
       if (selected || d.full) setHTML(head, this._header(z));
     }
   }
