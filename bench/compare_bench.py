@@ -57,10 +57,12 @@ def run(browser: Any, server: LabServer, preset: str, seconds: float, rate: int,
     page.fill("[data-testid=workload-rate]", str(rate))
     page.fill("[data-testid=workload-live]", str(live))
     page.click("[data-testid=hinting-start]")
-    page.wait_for_function("() => window.hintingLab.store.hinting.enabled && window.hintingLab.ctx.compare.right.hinting.enabled")
+    page.wait_for_function("() => window.hintingLab.store.hinting.enabled"
+                           " && window.hintingLab.ctx.compare.right.hinting.enabled")
     page.click("[data-testid=workload-toggle]")
     page.click("[data-testid=clock-toggle]")
-    page.wait_for_function("() => { const s = window.hintingLab.ctx.session; return s.workload.running && s.clock.running; }")
+    page.wait_for_function("() => { const s = window.hintingLab.ctx.session;"
+                           " return s.workload.running && s.clock.running; }")
     time.sleep(4)  # warm up: the first passes report the whole zone on both sides
     steps0 = server.get(f"/api/sessions/{sid}")["workload"]["steps"]
     page.evaluate("() => { window.__bench.reset(); const s = window.hintingLab.stats; s.views = {}; s.deltas = 0;"
@@ -70,7 +72,8 @@ def run(browser: Any, server: LabServer, preset: str, seconds: float, rate: int,
     page.evaluate("() => window.__bench.stop()")
     elapsed = time.perf_counter() - t0
     steps1 = server.get(f"/api/sessions/{sid}")["workload"]["steps"]
-    b = page.evaluate("() => ({ gaps: window.__bench.gaps, loaf: window.__bench.loaf, span: window.__bench.t1 - window.__bench.t0,"
+    b = page.evaluate("() => ({ gaps: window.__bench.gaps, loaf: window.__bench.loaf,"
+                      " span: window.__bench.t1 - window.__bench.t0,"
                       " stats: window.hintingLab.stats, dom: document.getElementsByTagName('*').length,"
                       " right: window.hintingLab.ctx.compare.right.now_ms, left: window.hintingLab.store.now_ms })")
     page.click("[data-testid=workload-toggle]")
@@ -116,7 +119,8 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             out["single_page_compare_modules"] = compare_modules_loaded(browser, server, "")
             out["compare_page_compare_modules"] = compare_modules_loaded(browser, server, "&compare=1")
-            out["runs"] = [run(browser, server, args.preset, args.seconds, args.rate, args.live) for _ in range(args.runs)]
+            out["runs"] = [run(browser, server, args.preset, args.seconds, args.rate, args.live)
+                           for _ in range(args.runs)]
             browser.close()
     finally:
         server.stop()
@@ -130,10 +134,12 @@ def main() -> int:
     print(f"single-machine page loads from static/js/compare/: {out['single_page_compare_modules'] or 'nothing'}")
     print(f"compare page loads: {', '.join(out['compare_page_compare_modules'])}")
     for i, r in enumerate(runs, 1):
-        print(f"run {i}: {args.preset} in compare mode, workload {args.rate} steps/s (server did {r['server_steps_per_s']}/s "
-              f"on both machines), hinting on, clock 1x, {r['seconds']} s, {r['deltas_per_s']} deltas/s")
+        print(f"run {i}: {args.preset} in compare mode, workload {args.rate} steps/s (server did "
+              f"{r['server_steps_per_s']}/s on both machines), hinting on, clock 1x, {r['seconds']} s, "
+              f"{r['deltas_per_s']} deltas/s")
         print(f"  fps {r['fps']}; frame gap p50 {r['frame_gap_p50_ms']} ms, p95 {r['frame_gap_p95_ms']} ms, "
-              f"max {r['frame_gap_max_ms']} ms; long frames > 50 ms: {r['loaf_over_50ms']} (longest {r['loaf_max_ms']} ms)")
+              f"max {r['frame_gap_max_ms']} ms; long frames > 50 ms: {r['loaf_over_50ms']} "
+              f"(longest {r['loaf_max_ms']} ms)")
         print("  per redraw: " + ", ".join(f"{k} {v} ms" for k, v in r["view_ms_per_render"].items()))
         print(f"  DOM elements {r['dom_elements']}; both sides at the same virtual time: {r['sides_same_time']}")
     m = out["median"]

@@ -50,7 +50,7 @@ SAMPLE_FIELDS = ("pos", "t_ms", "entries", "blocks", "holds", "longest_entries",
 
 
 def compare_flag(scenario: Scenario) -> bool:
-    """The scenario's top-level `"compare"` (extra fields are allowed anywhere: FORMATS.md); InvalidInput if not a bool."""
+    """The scenario's top-level `"compare"` (FORMATS.md allows extra fields); InvalidInput if not a bool."""
     value = scenario.extra.get("compare", False)
     if not isinstance(value, bool):
         raise InvalidInput("must be true or false", "compare")
@@ -120,7 +120,7 @@ class Samples:
             else:
                 if len(series) >= MAX_SAMPLES:
                     last = series[-1]
-                    series[:] = series[:-1:2] + [last]
+                    series[:] = [*series[:-1:2], last]
                 series.append(point)
             fresh = self.fresh[side]
             if fresh and fresh[-1][0] == pos:

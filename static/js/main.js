@@ -108,7 +108,9 @@ ctx.onPair = (msg, d) => {
   if (msg.type === "snapshot") document.getElementById("compare-toggle").setAttribute("aria-pressed", String(on));
   if (ctx.compare) ctx.compare.onMessage(msg, d);
   else if (on) { comparePending.push([msg, d]); compareNow(); }
-  if (!ctx.lockLane && store.hinting?.costs) {
+  // The lock lane of a single machine: in stepping mode, where the holds can be followed one by one,
+  // once the work has taken the lock (so the dashboard's first load does not carry it).
+  if (!ctx.lockLane && !on && store.config?.hinting?.stepping && store.hinting?.costs?.lock?.holds > 0) {
     ctx.lockLane = true;
     import("./compare/single.js").then((m) => { const v = m.singleLane(ctx); lateViews.add(v); ctx.invalidate({ layout: true }); });
   }

@@ -220,13 +220,15 @@ def test_lock_lanes_show_the_holds_and_mark_the_longest(browser: Browser, server
 
 def test_a_click_on_a_block_dispatches_block_select_for_its_side(browser: Browser, server: LabServer) -> None:
     ctx, page, s = open_pair(browser, server, [*churn(), {"do": "advance", "ms": 100}])
-    page.evaluate("""() => { window.__sel = []; document.addEventListener('hl:block-select', e => window.__sel.push(e.detail)); }""")
+    page.evaluate("""() => { window.__sel = [];
+      document.addEventListener('hl:block-select', e => window.__sel.push(e.detail)); }""")
     blk = page.get_by_test_id("compare-right").locator("[data-testid=cmp-block]").first
     pfn, order = int(blk.get_attribute("data-pfn") or -1), int(blk.get_attribute("data-order") or -1)
     assert blk.get_attribute("data-zone") == "Normal" and blk.get_attribute("data-side") == "right"
     blk.click()
     got = page.evaluate("() => window.__sel")
-    assert got == [{"sid": s["id"], "side": "right", "zone": "Normal", "pfn": pfn, "order": order, "design": "reporting"}]
+    assert got == [{"sid": s["id"], "side": "right", "zone": "Normal", "pfn": pfn, "order": order,
+                    "design": "reporting"}]
     # The small map of the left side: any block, with its head pfn and order.
     canvas = page.get_by_test_id("compare-left").locator("canvas.cs-map")
     box = canvas.bounding_box()
@@ -244,7 +246,7 @@ def test_compare_screens(browser: Browser, server: LabServer) -> None:
                                   ({"width": 1280, "height": 720}, "?projector=1", "compare-projector"),
                                   ({"width": 800, "height": 450}, "?embed=1", "compare-embed"),
                                   ({"width": 390, "height": 844}, "", "compare-phone")):
-        ctx, page, s = open_pair(browser, server, steps, viewport, query)
+        ctx, page, _ = open_pair(browser, server, steps, viewport, query)
         page.wait_for_timeout(250)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow}px"

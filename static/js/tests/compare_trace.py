@@ -51,7 +51,8 @@ def moments(doc: dict[str, Any], plan: list[tuple[str, dict[str, Any]]]) -> list
             inserted[side] = {k: v for k, v in inserted[side].items() if v}
             lock_before = before[side]["hinting"]["costs"]["lock"]["holds"]
             lock = after[side]["hinting"]["costs"]["lock"]
-            holds[side] = lock["recent"][len(lock["recent"]) - (lock["holds"] - lock_before):] if lock["holds"] > lock_before else []
+            new = lock["holds"] - lock_before
+            holds[side] = lock["recent"][len(lock["recent"]) - new:] if new > 0 else []
         right = result.pop("right", None)
         if label:
             out.append({"label": label, "step": raw, "results": {"left": result, "right": right or result},
