@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dashboard_bench import PROBE, VIEWPORT, describe_machine, open_page  # noqa: E402
+from dashboard_bench import PROBE, VIEWPORT, describe_machine, frame_figures, open_page  # noqa: E402
 
 from tests.support import CHROMIUM, CHROMIUM_ARGS, LabServer  # noqa: E402
 
@@ -82,20 +82,8 @@ def run(browser: Any, server: LabServer, preset: str, seconds: float, rate: int,
     shot.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(shot))
     ctx.close()
-    gaps = sorted(b["gaps"])
-    loaf = b["loaf"]
-    views = {k: round(v["ms"] / max(1, v["n"]), 2) for k, v in b["stats"]["views"].items()}
     return {
-        "seconds": round(elapsed, 1),
-        "server_steps_per_s": round((steps1 - steps0) / elapsed),
-        "deltas_per_s": round(b["stats"]["deltas"] / elapsed, 1),
-        "fps": round(len(gaps) / (b["span"] / 1000), 1),
-        "frame_gap_p50_ms": round(gaps[len(gaps) // 2], 1) if gaps else None,
-        "frame_gap_p95_ms": round(gaps[int(len(gaps) * 0.95)], 1) if gaps else None,
-        "frame_gap_max_ms": round(gaps[-1], 1) if gaps else None,
-        "loaf_over_50ms": sum(1 for e in loaf if e["d"] > 50),
-        "loaf_max_ms": round(max((e["d"] for e in loaf), default=0), 1),
-        "view_ms_per_render": views,
+        **frame_figures(b, elapsed, steps1 - steps0),
         "dom_elements": b["dom"],
         "sides_same_time": b["left"] == b["right"],
         "screenshot": str(shot.relative_to(ROOT)),
