@@ -88,6 +88,12 @@ def test_compare_toggles_on_a_running_history(client: TestClient) -> None:
     assert snap["pair"]["state"]["config"]["hinting"]["design"] == "reporting"
     assert snap["session"]["timeline"]["cursor"] == 2 and snap["session"]["timeline"]["length"] == 3
     assert send(ws, type="undo", id=7)["ok"]  # the start is kept: the preset's own steps are not undone
+    assert send(ws, type="reset", id=70, preset="tiny")["ok"]  # a reset keeps compare mode...
+    assert recv_until(ws, "snapshot")["session"]["compare"] is True
+    assert send(ws, type="reset", id=71, preset="tiny", compare=False)["ok"]  # ...unless told otherwise
+    assert recv_until(ws, "snapshot")["session"]["compare"] is False
+    assert send(ws, type="compare", id=72, on=True)["ok"]
+    recv_until(ws, "snapshot")
     assert send(ws, type="compare", id=8, on=False)["ok"]
     snap = recv_until(ws, "snapshot")
     assert snap["pair"] is None and snap["session"]["compare"] is False
