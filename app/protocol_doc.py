@@ -189,6 +189,8 @@ check of what was already invalid.
 | `GET /api/sessions/<id>/scenario` | the session's history as hinting-scenario/1 |
 | `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{start, stop, length, cursor, steps}}` |
 | `GET /api/sessions/<id>/frames?start=N&stop=M&zone=Z` | the states at positions N..M (a count, size and time budget) |
+| `GET /api/sessions/<id>/page/<pfn>?encoding=E` | hinting-page/1: a page's struct page, what tools conclude |
+| `GET /api/sessions/<id>/pages?encoding=E` | hinting-pages/1: per zone (docs/page-representation.md) |
 | `POST /api/links`, `GET /api/links/<id>` | stored permalinks |
 | `GET /api/presets`, `GET /api/presets/<name>` | the presets, a preset's scenario |
 | `GET /healthz` | `{{"ok": true, ...}}` |

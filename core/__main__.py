@@ -7,6 +7,8 @@ explain  print what happened, one line per event, with seed lines (core/explain.
 check    replay with the invariant checker after every step
 compare  run a scenario under every design and print what each one's work cost, side by side
 import-trace  turn a kernel page-allocation trace into a scenario (core/trace_import.py)
+page     one page as the kernel and its tools see it (core/page_cli.py)
+pages    per zone: makedumpfile, PageOffline(), kpageflags and flag writes (core/page_cli.py)
 
 An unreadable or invalid scenario prints the field at fault on stderr and
 exits with status 2.
@@ -29,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from .trace_import import cli
 
         return cli(args_list[1:])
+    if args_list[:1] in (["page"], ["pages"]):  # their own options (core/page_cli.py)
+        from .page_cli import cli as page_cli
+
+        return page_cli(args_list)
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_replay = sub.add_parser("replay", help="print the hinting-replay/1 output of a scenario")
@@ -44,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="replay with the invariant checker after every step")
     p_check.add_argument("scenario")
     sub.add_parser("import-trace", help="convert a kmem page-allocation trace into a scenario", add_help=False)
+    sub.add_parser("page", help="one page as the kernel and its tools see it (--help for more)", add_help=False)
+    sub.add_parser("pages", help="per zone: makedumpfile, PageOffline, kpageflags, flag writes", add_help=False)
     p_compare = sub.add_parser("compare", help="run a scenario under every design; print the costs side by side")
     p_compare.add_argument("scenario", help="a hinting-scenario/1 JSON file, or - for stdin (its design is ignored)")
     p_compare.add_argument("--json", action="store_true", help="print the hinting-compare/1 document instead")

@@ -18,6 +18,7 @@ Delta format ("changes"):
          "pageblocks": {"3": "Isolate"},
          "residency": [["drop", 16, 4], ["back", 16, 4]],
          "nr_free_pages": 12040, "batch_pages": 0,
+         "page_repr": {"own_encoding": "offline-alias", "encodings": {...}},
          "flags": {"requested": true, "active": false},
          "hinted_pages": [1, 0, 0]}},
      "hinting": {...the whole hinting object but its costs...},
@@ -51,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from .anomalies import detect_anomalies
 from .mmzone import MIGRATETYPE_NAMES, MT_SHIFT, ORDER_MASK
-from .state import batch_pages
+from .state import small_zone_fields
 from .trace import RawEvent, Touch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -207,7 +208,7 @@ class StateTracker:
                 zstate["nonresident"] = m.host.nonresident_runs(zone.zone_start_pfn, zone.zone_end_pfn)
 
             # Small fields, compared whole: the counters and the design's own.
-            small = {"nr_free_pages": zone.nr_free_pages, "batch_pages": batch_pages(m, zone)}
+            small = small_zone_fields(m, zone)
             small.update(design.zone_state(zone))
             for key, value in small.items():
                 if value != zstate.get(key):

@@ -68,6 +68,12 @@ class HintingDesign(FreeListHooks, ABC):
     stop_phases: ClassVar[frozenset[WorkPhase]]  # where its work stops in stepping mode
     work_start_event: ClassVar[EventKind]  # recorded when the machine starts the work
     work_stop_event: ClassVar[EventKind]  # recorded when the work stops at a stopping point
+    # How the design's own kernel writes struct page (core/page_repr.py): the encoding of its mark
+    # in PAGE-REPRESENTATION.md's table, if it is one of them, and whether a block it holds in its
+    # batch keeps its order in page->private (the seed's get_unhinted_page sets it again; v5.7's
+    # del_page_from_free_list leaves it 0).
+    page_encoding: ClassVar[str | None] = None
+    batch_keeps_order: ClassVar[bool] = False
 
     def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: DesignConfig) -> None:
         self.pgdat = pgdat

@@ -57,6 +57,7 @@ def find_problems(m: Machine) -> list[str]:
 
     for zone in pgdat.node_zones:
         on_list: dict[int, tuple[int, int]] = {}
+        marked_blocks = marked_pages = 0
         for order, area in enumerate(zone.free_area):
             total = 0
             for mt in range(MIGRATE_TYPES):
@@ -80,6 +81,9 @@ def find_problems(m: Machine) -> list[str]:
                     if pfn in on_list:
                         problems.append(f"pfn {pfn} is on two lists")
                     on_list[pfn] = (order, mt)
+                    if node.info & DESIGN_MARK:
+                        marked_blocks += 1
+                        marked_pages += 1 << order
                     if pfn & ((1 << order) - 1):
                         problems.append(f"pfn {pfn} is not aligned to its order {order}")
                     if not zone.zone_spans_pfn(pfn):
@@ -146,6 +150,11 @@ def find_problems(m: Machine) -> list[str]:
             problems.append(f"{zone.name}: an isolated pageblock, but isolate_seen is not set")
 
         problems.extend(free_pages_problems(m, zone, on_list))
+        counted = zone.nr_marks_set - zone.nr_marks_cleared_on_list - zone.nr_marks_cleared_off_list
+        if counted != marked_blocks or zone.nr_marked_pages != marked_pages:
+            problems.append(f"{zone.name}: {marked_blocks} marked blocks ({marked_pages} pages) on the lists, but "
+                            f"the mark counters say {counted} ({zone.nr_marked_pages} pages): the mark was written "
+                            "without SetPageMarked/ClearPageMarked")
 
     for page in batch_list:
         if mem_map[page.pfn] is not page or page.prev is not LIST_POISON2:

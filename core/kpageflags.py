@@ -40,37 +40,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# include/uapi/linux/kernel-page-flags.h (kept in page_flags.py with the other struct page facts)
+from .page_flags import (
+    KPF_ANON,
+    KPF_BUDDY,
+    KPF_LRU,
+    KPF_MMAP,
+    KPF_NOPAGE,
+    KPF_OFFLINE,
+    KPF_PGTABLE,
+    KPF_RESERVED,
+    KPF_SLAB,
+    KPF_SWAPBACKED,
+    KPF_UPTODATE,
+)
 from .procfs import why_missing
-
-# include/uapi/linux/kernel-page-flags.h
-KPF_LOCKED = 0
-KPF_ERROR = 1
-KPF_REFERENCED = 2
-KPF_UPTODATE = 3
-KPF_DIRTY = 4
-KPF_LRU = 5
-KPF_ACTIVE = 6
-KPF_SLAB = 7
-KPF_WRITEBACK = 8
-KPF_RECLAIM = 9
-KPF_BUDDY = 10
-KPF_MMAP = 11
-KPF_ANON = 12
-KPF_SWAPCACHE = 13
-KPF_SWAPBACKED = 14
-KPF_COMPOUND_HEAD = 15
-KPF_COMPOUND_TAIL = 16
-KPF_HUGE = 17
-KPF_UNEVICTABLE = 18
-KPF_HWPOISON = 19
-KPF_NOPAGE = 20
-KPF_KSM = 21
-KPF_THP = 22
-KPF_OFFLINE = 23
-KPF_ZERO_PAGE = 24
-KPF_IDLE = 25
-KPF_PGTABLE = 26
-KPF_RESERVED = 32
 
 FREE, REPORTED, KERNEL, USER, OTHER, OFFLINE, HOLE, UNREAD, PCP = range(9)
 CODE_NAMES = ("free", "reported", "kernel", "user", "other", "offline", "hole", "unread", "pcp")

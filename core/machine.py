@@ -47,6 +47,7 @@ from .mmzone import (
     get_pageblock_migratetype,
     page_migratetype,
     page_order,
+    start_page_flag_counts,
 )
 from .page_alloc import FPI_NONE, fallbacks, free_one_page, move_pageblock
 from .page_alloc import __free_one_page as _free_one_page  # plain names: no mangling inside the class
@@ -99,6 +100,8 @@ class Machine:
             self._boot()
             if machine.initial:  # a scenario's initial state (initial_state.py)
                 apply_initial_state(self, machine.initial)
+            for zone in pgdat.node_zones:  # the run's page flag writes count from here (page_repr.py)
+                start_page_flag_counts(zone)
         pgdat.trace = [] if record_events else None
 
     # --- boot ---------------------------------------------------------------
@@ -150,6 +153,8 @@ class Machine:
             zd.nr_marks_set = zs.nr_marks_set
             zd.nr_marks_cleared_on_list = zs.nr_marks_cleared_on_list
             zd.nr_marks_cleared_off_list = zs.nr_marks_cleared_off_list
+            zd.nr_marked_pages = zs.nr_marked_pages
+            zd.page_flag_base = zs.page_flag_base
             zd.isolate_seen = zs.isolate_seen
             for area_s, area_d in zip(zs.free_area, zd.free_area, strict=True):
                 area_d.nr_free = area_s.nr_free

@@ -13,7 +13,9 @@ The hooks stay off the hot path.  A design that puts a page flag on a free
 block (the seed's Hinted, reporting's Reported) sets the page's *design
 mark*, one bit of `Page.info` that means "the design has marked this page:
 call its hooks when the page leaves a list or moves between lists".  An
-unmarked page, the common case, costs no call.  A tail insert asks the
+unmarked page, the common case, costs no call.  A design sets and clears the
+mark only through `SetPageMarked` and `ClearPageMarked`, which count each
+change per zone (the page flag writes of core/page_repr.py).  A tail insert asks the
 design only from `tail_from_order` up, and a free notifies it only from
 `notify_from_order` up, as the kernel's inline helpers test their static key
 and order before calling anything.
@@ -100,23 +102,32 @@ def PageMarked(page: Page) -> bool:
 
 
 def SetPageMarked(zone: Zone, page: Page) -> None:
-    """Set the design mark on the head of a free block on a list (the seed's Hinted, reporting's Reported).
+    """Set the design mark on the head of a free block on a list (the seed's SetPageHinted, 5.7's __SetPageReported).
 
     Every design sets its mark here and nowhere else, so the zone counts
-    the flag writes an encoding of the mark would make
-    (PAGE-REPRESENTATION.md).
+    every change of the bit, the flag writes an encoding of the mark would
+    make (PAGE-REPRESENTATION.md, core/page_repr.py); a mark already set is
+    no change and is not counted.
     """
-    page.info |= DESIGN_MARK
-    zone.nr_marks_set += 1
+    if not page.info & DESIGN_MARK:
+        page.info |= DESIGN_MARK
+        zone.nr_marks_set += 1
+        zone.nr_marked_pages += 1 << (page.info & ORDER_MASK)
 
 
 def ClearPageMarked(zone: Zone, page: Page, on_list: bool) -> None:
-    """Clear the design mark; `on_list`: the page stays on a list (a move), else it is leaving its list."""
-    page.info &= ~DESIGN_MARK
-    if on_list:
-        zone.nr_marks_cleared_on_list += 1
-    else:
-        zone.nr_marks_cleared_off_list += 1
+    """Clear the design mark; `on_list`: the page stays on a list (the seed's clear as a Hinted
+    block moves lists), else it is leaving its list (allocated, merged, pulled).
+
+    The only way a design clears its mark; counted per zone like SetPageMarked.
+    """
+    if page.info & DESIGN_MARK:
+        page.info &= ~DESIGN_MARK
+        if on_list:
+            zone.nr_marks_cleared_on_list += 1
+        else:
+            zone.nr_marks_cleared_off_list += 1
+        zone.nr_marked_pages -= 1 << (page.info & ORDER_MASK)
 
 
 def alloc_code(order: int, migratetype: int) -> int:
@@ -158,9 +169,11 @@ class Zone:
         "nr_free_pages",
         "nr_isolate_pageblock",
         "nr_list_adds",
+        "nr_marked_pages",
         "nr_marks_cleared_off_list",
         "nr_marks_cleared_on_list",
         "nr_marks_set",
+        "page_flag_base",
         "pageblock_mt",
         "spanned_pages",
         "zone_pgdat",
@@ -185,11 +198,15 @@ class Zone:
         self.freepage_skew = 0
         # The model's: blocks put on this zone's free lists since boot (free_list_traffic).
         self.nr_list_adds = 0
-        # The model's: design marks set and cleared on this zone's pages since boot
-        # (SetPageMarked, ClearPageMarked), for the flag-write figures.
+        # The model's: the design mark's changes since boot (SetPageMarked, ClearPageMarked) and
+        # the pages of the marked blocks now; core/page_repr.py turns them into page flag writes.
         self.nr_marks_set = 0
         self.nr_marks_cleared_on_list = 0  # the page stayed on a list (the seed's clear on a move)
         self.nr_marks_cleared_off_list = 0  # the page was leaving its list
+        self.nr_marked_pages = 0
+        # page_flag_counts() when the run began (start_page_flag_counts): boot and a scenario's
+        # initial state are not part of the run whose page flag writes are counted.
+        self.page_flag_base: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
         # Has a pageblock of this zone ever been Isolate?  Until then no list
         # of Isolate blocks exists and the zone's accounting is plain.
         self.isolate_seen = False
@@ -215,6 +232,21 @@ def free_list_traffic(zone: Zone) -> tuple[int, int]:
     """
     on_lists = sum(area.nr_free for area in zone.free_area)
     return zone.nr_list_adds, zone.nr_list_adds - on_lists
+
+
+def page_flag_counts(zone: Zone) -> tuple[int, int, int, int, int]:
+    """(list additions, list removals, marks set, marks cleared on a list, marks cleared leaving it), since boot.
+
+    The five elementary operations whose page bit changes core/page_repr.py
+    counts as flag writes (docs/page-representation.md defines them).
+    """
+    adds, removes = free_list_traffic(zone)
+    return adds, removes, zone.nr_marks_set, zone.nr_marks_cleared_on_list, zone.nr_marks_cleared_off_list
+
+
+def start_page_flag_counts(zone: Zone) -> None:
+    """The run starts here: page flag writes are counted from now (Machine calls it once set up)."""
+    zone.page_flag_base = page_flag_counts(zone)
 
 
 def get_pageblock_migratetype(zone: Zone, pfn: int) -> int:

@@ -229,13 +229,14 @@ def clear_page_hinted(ph: PageHinting, page: Page, zone: Zone, on_list: bool = F
 
     Only called for Hinted pages (the inline's `likely(!PageHinted)` test is
     the allocator's design-mark test).  The boundary is pushed back only
-    while ACTIVE.  `on_list`: the page stays on a list (a move), for the
-    flag-write counts.
+    while ACTIVE.  `on_list`: the page stays on a list (move_to_free_list)
+    rather than leaving it (del_page_from_free_list); the zone's mark
+    counters tell the two apart for the flag-write counts.
     """
     zh = ph.zones[zone.idx]
     if zh.active:
         page_hinting_del_from_boundary(ph, page, zone)
-    ClearPageMarked(zone, page, on_list=on_list)
+    ClearPageMarked(zone, page, on_list=on_list)  # __ClearPageHinted
     order = page_order(page)
     assert zh.hinted_pages is not None, "a Hinted page in a zone that never cycled"
     zh.hinted_pages[order - ph.min_order] -= 1

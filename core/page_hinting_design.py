@@ -83,6 +83,8 @@ class SeedDesign(HintingDesign):
     stop_phases = frozenset({WorkPhase.REACT, WorkPhase.DRAIN})
     work_start_event = WORK_START
     work_stop_event = WORK_STOP
+    page_encoding = "offline-alias"  # PAGE_TYPE_OPS(Hinted, offline)
+    batch_keeps_order = True  # get_unhinted_page: set_page_private(page, order)
 
     def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: HintingConfig) -> None:
         super().__init__(pgdat, clock, host, config)

@@ -82,6 +82,8 @@ class ReportingDesign(HintingDesign):
     stop_phases = frozenset({WorkPhase.REPORT, WorkPhase.DRAIN})
     work_start_event = WORK_START
     work_stop_event = WORK_STOP
+    page_encoding = "uptodate-reported"  # 5.7: PG_reported = PG_uptodate
+    batch_keeps_order = False  # __isolate_free_page: del_page_from_free_list leaves page->private 0
 
     def __init__(self, pgdat: PglistData, clock: Clock, host: Host, config: ReportingConfig) -> None:
         super().__init__(pgdat, clock, host, config)

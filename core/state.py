@@ -6,8 +6,9 @@ come from the live design (design.py), so this module knows no design.
 
 Beyond FORMATS.md, each zone carries `batch_pages`, the pages of its blocks
 that the design holds off the free lists (a batch out: free memory that
-NR_FREE_PAGES and the lists do not show), and `nonresident`, the host's view
-(docs/formats-extensions.md).
+NR_FREE_PAGES and the lists do not show), `nonresident`, the host's view,
+and `page_repr`, what struct page says under each encoding of the design's
+mark (core/page_repr.py; docs/formats-extensions.md).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .mmzone import MIGRATE_TYPES, MIGRATETYPE_NAMES, Zone, page_order
+from .page_repr import zone_summary
 
 if TYPE_CHECKING:  # pragma: no cover
     from .machine import Machine
@@ -27,6 +29,17 @@ def batch_pages(m: Machine, zone: Zone) -> int:
     return sum(1 << page_order(page) for page in m.design.batch() if zone.zone_spans_pfn(page.pfn))
 
 
+def small_zone_fields(m: Machine, zone: Zone) -> dict[str, Any]:
+    """The allocator's small per-zone fields, which deltas send whole when they change.
+
+    `page_repr` is page_repr.zone_summary: per encoding of PAGE-REPRESENTATION.md,
+    the page flag writes so far, the free pages makedumpfile would write out and
+    the free pages that read as PageOffline (docs/formats-extensions.md).
+    """
+    batch = batch_pages(m, zone)
+    return {"nr_free_pages": zone.nr_free_pages, "batch_pages": batch, "page_repr": zone_summary(m, zone, batch)}
+
+
 def zone_state(m: Machine, zone: Zone) -> dict[str, Any]:
     design = m.design
     free_area = []
@@ -37,9 +50,8 @@ def zone_state(m: Machine, zone: Zone) -> dict[str, Any]:
         "name": zone.name,
         "start_pfn": zone.zone_start_pfn,
         "pages": zone.spanned_pages,
-        "nr_free_pages": zone.nr_free_pages,
-        "batch_pages": batch_pages(m, zone),
     }
+    out.update(small_zone_fields(m, zone))
     out.update(design.zone_state(zone))
     out["free_area"] = free_area
     out[design.marked_field] = design.marked_pfns(zone)

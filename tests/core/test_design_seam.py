@@ -29,7 +29,7 @@ from core.design import HintingDesign
 from core.designs import DESIGNS
 from core.errors import HintingBusy
 from core.lists import ListHead
-from core.mmzone import DESIGN_MARK, Leave, Move, Page, PglistData, Zone, page_order
+from core.mmzone import DESIGN_MARK, ClearPageMarked, Leave, Move, Page, PglistData, SetPageMarked, Zone, page_order
 from core.trace import Category, Touch, Words, declare
 from core.workqueue import (
     DelayedWork,
@@ -99,7 +99,7 @@ class Eager(HintingDesign):
                            stepping=want_bool(obj.get("stepping", False), f"{path}.stepping"))
 
     def marked_page_leaves(self, page: Page, zone: Zone, order: int, why: Leave) -> None:
-        page.info &= ~DESIGN_MARK
+        ClearPageMarked(zone, page, on_list=False)
         self.cleared[zone.idx] += 1
         if why is Leave.MERGE:
             self.host.hint_wasted()
@@ -119,7 +119,7 @@ class Eager(HintingDesign):
                     node: ListHead = head.next
                     while type(node) is Page:
                         if not node.info & DESIGN_MARK:
-                            node.info |= DESIGN_MARK
+                            SetPageMarked(zone, node)
                             if self.pgdat.trace is not None:
                                 self.pgdat.trace.append((MARKED, zone.idx, node.pfn, order, None, None))
                         node = node.next
