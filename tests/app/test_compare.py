@@ -109,6 +109,21 @@ def test_a_free_clicked_on_the_right_frees_the_same_allocation_on_both(client: T
     assert left["zones"][0]["allocated"] == right["zones"][0]["allocated"] == []
 
 
+def test_the_page_api_reads_either_side(client: TestClient) -> None:
+    s = new_session(client, {"preset": "tiny", "compare": True})
+    left = client.get(f"/api/sessions/{s['id']}/page/0").json()
+    right = client.get(f"/api/sessions/{s['id']}/page/0", params={"side": "right"}).json()
+    assert left != right  # each side's design: its own default encoding of the mark
+    assert client.get(f"/api/sessions/{s['id']}/page/0", params={"side": "left"}).json() == left
+    pages = client.get(f"/api/sessions/{s['id']}/pages", params={"side": "right"})
+    assert pages.status_code == 200
+    single = new_session(client, {"preset": "tiny"})
+    r = client.get(f"/api/sessions/{single['id']}/page/0", params={"side": "right"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "side"
+    r = client.get(f"/api/sessions/{s['id']}/pages", params={"side": "up"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "side"
+
+
 def test_bad_compare_input_is_refused_naming_the_field(client: TestClient) -> None:
     r = client.post("/api/sessions", json={"preset": "tiny", "compare": "yes"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "compare"
