@@ -127,8 +127,8 @@ def test_compare_toggle_query_and_preset(page: Page, server: LabServer) -> None:
     expect(page.get_by_test_id("compare-left")).to_be_visible()
     expect(page.get_by_test_id("compare-right")).to_have_attribute("data-design", "reporting")
     expect(page.get_by_test_id("compare-toggle")).to_have_attribute("aria-pressed", "true")
-    page.locator("body").focus()
-    page.keyboard.press("v")  # off: the single dashboard again, the same history
+    page.get_by_test_id("compare-toggle").focus()
+    page.keyboard.press("Enter")  # off, from the keyboard: the single dashboard again, the same history
     expect(page.get_by_test_id("compare")).to_be_hidden()
     expect(page.get_by_test_id("panel-freearea")).to_be_visible()
     expect(page.get_by_test_id("compare-toggle")).to_have_attribute("aria-pressed", "false")
