@@ -14,6 +14,7 @@ import json
 import zlib
 from typing import TYPE_CHECKING, Any
 
+from core.pair import given_hinting
 from core.scenario import SCENARIO_FORMAT
 
 from .packed import CHUNK, PackedList, pack_json
@@ -36,6 +37,9 @@ def header_of(session: Session) -> dict[str, Any]:
         doc["preset"] = session.preset
     doc["machine"] = session.machine.machine_config.to_json()
     doc["hinting"] = session.machine.hinting_config.to_json()
+    if session.compare:  # seed and reporting in lockstep (core/pair.py): restored as a pair
+        doc["hinting"] = given_hinting(session.scenario)  # as given: each side fills in its own defaults
+        doc["compare"] = True
     return doc
 
 

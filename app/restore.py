@@ -21,7 +21,8 @@ import random
 import zlib
 from typing import Any
 
-from core import parse_scenario
+from core import Scenario, parse_scenario
+from core.pair import PairTimeline, compare_flag
 from core.timeline import Branch, Timeline
 
 from .journal import Journal
@@ -34,7 +35,7 @@ from .store import SessionRecord
 log = logging.getLogger("hinting_lab.store")
 
 
-def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Timeline]:
+def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Timeline | PairTimeline]:
     """(scenario, timeline) of a stored session, its live machine at the stored cursor, recording events.
 
     The replay is Timeline.apply unrolled: the machine applies each step, checkpoints are taken at the
@@ -42,6 +43,8 @@ def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Ti
     """
     scenario = parse_scenario({**record.header, "steps": []}, max_pages=max(settings.max_pages, 1))
     every, most = checkpoint_budget(scenario)
+    if compare_flag(scenario):
+        return scenario, rebuild_pair(record, scenario, every, most)
     # The spacing the live session had reached (checkpoints are thinned by doubling it): starting there,
     # the replay takes only the checkpoints that would survive, not four times as many.
     while 1 + record.length // every > most:
@@ -79,6 +82,33 @@ def rebuild_timeline(record: SessionRecord, settings: Settings) -> tuple[Any, Ti
     else:
         tl.machine.record_events(True)
     return scenario, tl
+
+
+def rebuild_pair(record: SessionRecord, scenario: Scenario, every: int, most: int) -> PairTimeline:
+    """A compare-mode session's two machines, replayed in lockstep through the pair (core/pair.py).
+
+    Each step goes through PairTimeline.apply, which keeps the two sides' blocks in correspondence; kept
+    branches are not restored (compare mode keeps none: turning it on or off drops them too).
+    """
+    tl = PairTimeline(scenario, record_events=False, checkpoint_every=every, max_checkpoints=most,
+                      history_factory=PackedList)
+    apply = tl.apply
+    for block in record.blocks():
+        for step in block:
+            apply(step)
+    tl.floor = min(int(record.meta.get("floor", 0)), tl.cursor)
+    if record.branches:
+        log.info("session %s: compare mode keeps no branches; %d stored branch(es) not restored",
+                 record.sid, len(record.branches))
+    for side in tl.sides.values():
+        side.record_events = True
+    cursor = int(record.meta.get("cursor", tl.cursor))
+    if 0 <= cursor < tl.cursor:
+        tl.travel(cursor)  # rebuilds both machines from checkpoints, recording
+    else:
+        for m in tl.machines.values():
+            m.record_events(True)
+    return tl
 
 
 def restore_session(record: SessionRecord, settings: Settings) -> Session:

@@ -31,6 +31,7 @@ export function makeActions(ctx) {
       ui.selection = { type: "block", pfn: b ? b.pfn : pfn };
       if (b && b.zone !== ui.zone) actions.setZone(b.zone);
       setHighlight([b ? b.pfn : pfn], b?.key ? [`${b.zone}|${b.key}`] : []);
+      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: ctx.sessionId, side: "left", zone: b?.zone, pfn: b?.pfn, order: b?.order } }));
     },
     selectList(zone, order, mt) {
       ui.selection = { type: "list", zone, order, mt };

@@ -210,6 +210,7 @@ export class Controls {
     on("#hinting-start", "click", () => this.hinting(true));
     on("#hinting-stop", "click", () => this.hinting(false));
     on("#reset", "click", () => this.reset());
+    on("#compare-toggle", "click", () => this.send({ type: "compare", on: !this.ctx.session?.compare }, "reset"));
     on("#share", "click", () => this.share());
     on("#theme-toggle", "click", () => this.ctx.actions.toggleTheme());
     on("#projector-toggle", "click", () => this.ctx.actions.toggleProjector());

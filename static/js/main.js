@@ -88,6 +88,8 @@ Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, shar
 ctx.views = { zone: zoneView, freeArea, batch, memmap, host, events, explain, inspector };
 ctx.afterFrame = () => { if (embedOpts.embed) renderEmbedBar(ctx); };
 const sync = new Sync(ctx, frames, stats);
+const pair = (m) => (m.pair || ctx.cmp || store.hinting?.costs?.lock?.holds || /compare=/.test(location.search)) &&
+  (ctx.cmp ??= import("./compare/hook.js")).then((h) => h.onMessage(ctx, m));
 phone.addEventListener("change", () => { setPhone(); ctx.invalidate({ modeChanged: true, layout: true, full: true }); });
 $("#reset-preset").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
 $("#workload-live").addEventListener("input", (e) => { e.target.dataset.touched = "1"; });
@@ -119,8 +121,8 @@ function connect(id) {
     url: `${proto}//${location.host}/ws/${encodeURIComponent(id)}`,
     token,
     onStatus: setStatus,
-    onSnapshot: (msg) => sync.onSnapshot(msg),
-    onDelta: (msg) => sync.onDelta(msg),
+    onSnapshot: (msg) => { sync.onSnapshot(msg); pair(msg); },
+    onDelta: (msg) => { sync.onDelta(msg); pair(msg); },
     onAudience,
     onRole(role, owner, hello) {
       const was = ui.role;

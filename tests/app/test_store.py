@@ -331,3 +331,33 @@ def test_a_stored_session_that_cannot_be_restored_is_answered_as_unknown(tmp_pat
             assert json.loads(ws.receive_text())["error"]["code"] == "no_session"
         assert c.get("/healthz").json()["unrestorable"] >= 2
     assert "cannot be restored" in caplog.text and "cannot be read" in caplog.text
+
+
+def test_a_compare_session_survives_a_restart_as_a_pair(tmp_path: Any) -> None:
+    """Compare mode (seed left, reporting right) comes back as a pair: both sides' states, the right side's page
+    view, the hinting fields as given (each side's own defaults, not the seed's copied to both), lockstep after."""
+    db = str(tmp_path / "lab.db")
+    doc = {**tiny_document("seed", [*STEPS[:2], {"do": "hinting_start"}]), "compare": True}
+    doc["hinting"] = {k: v for k, v in doc["hinting"].items() if k != "design"}
+    parts = (*PARTS, "/state?side=right", "/page/4?side=right")
+    with make_client(db=db) as c:
+        s = new_session(c, {"scenario": doc})
+        ws = open_ws(c, s, s["control_token"])
+        for i, step in enumerate([STEPS[0], STEPS[3], {"do": "advance", "ms": 2000}, STEPS[3]]):
+            ws.send_text(json.dumps({"type": "do", "id": i + 1, "step": step}))
+            assert recv_until(ws, "result")["id"] == i + 1
+        before = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in parts}
+    assert before["/state"] != before["/state?side=right"]  # two designs, not one machine twice
+    assert before["/state?side=right"]["hinting"]["design"] == "reporting"
+    with make_client(db=db) as c:
+        after = {p: c.get(f"/api/sessions/{s['id']}{p}").json() for p in parts}
+        for p in parts[1:]:
+            assert after[p] == before[p], p
+        for key in ("timeline", "history_length", "title", "preset", "clock"):  # not who is connected
+            assert after[""][key] == before[""][key], key
+        assert after["/scenario"].get("compare") is True
+        ws = open_ws(c, s, s["control_token"])
+        ws.send_text(json.dumps({"type": "do", "id": 50, "step": STEPS[0]}))
+        assert recv_until(ws, "result")["ok"] is True
+        left = c.get(f"/api/sessions/{s['id']}").json()["timeline"]
+        assert left["cursor"] == before[""]["timeline"]["cursor"] + 1
