@@ -204,9 +204,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return err or session.info().model_dump()
 
     @app.get("/api/sessions/{sid}/state")
-    def session_state(sid: str) -> Any:
+    def session_state(sid: str, side: str | None = None) -> Any:
+        """The state now; in compare mode `side=right` is the reporting side (`left`, the default, the seed)."""
         session, err = session_or_404(sid)
-        return err or session.machine.state()
+        if err:
+            return err
+        machine, why = session.side_machine(side)
+        return why or machine.state()
 
     @app.get("/api/sessions/{sid}/scenario")
     async def session_scenario(sid: str) -> Any:

@@ -1,4 +1,11 @@
-"""The websocket protocol, version 1: every message as a pydantic model.
+"""The websocket protocol, version 2: every message as a pydantic model.
+
+Version 2 adds compare mode (one session, two machines in lockstep: the seed
+on the left, free page reporting on the right): the `compare` request, `do`'s
+`side`, `reset`'s `compare`, `session.compare`, and the `pair` part of
+snapshots and deltas.  A version-1 client is still served: its messages are
+valid version-2 messages, and a session it did not put in compare mode sends
+nothing new.
 
 Client messages form one discriminated union on `type`, server messages
 another.  docs/protocol.md is generated from this module (`python -m app
@@ -18,14 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .roles import Role
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+SUPPORTED_VERSIONS = (1, 2)  # version 1 is version 2 without compare mode
 # Relative weights of a workload's choices: finite, and small enough that their sum stays finite.
 Weight = Annotated[float, Field(ge=0, le=1e6)]
 
 
 class _Msg(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-    v: int = Field(PROTOCOL_VERSION, description="Protocol version; this server speaks 1.")
+    v: int = Field(PROTOCOL_VERSION, description="Protocol version; this server speaks 2 and takes 1 (2 without "
+                   "compare mode).")
 
 
 class _Request(_Msg):
@@ -54,6 +63,10 @@ class DoMsg(_Request):
 
     type: Literal["do"]
     step: dict[str, Any]
+    side: Literal["left", "right"] | None = Field(
+        None, description="Compare mode: the side whose pfns the step names (a block clicked on the right). "
+        "A free by pfn of the right side is recorded as the left side's block it corresponds to (the history is "
+        "the left's; core/pair.py). Refused outside compare mode.")
 
 
 class ClockMsg(_Request):
@@ -70,6 +83,18 @@ class ResetMsg(_Request):
     type: Literal["reset"]
     preset: str | None = Field(None, max_length=100)
     scenario: dict[str, Any] | None = None
+    compare: bool | None = Field(None, description="Compare mode on or off for the new start (default: what the "
+                                 "preset or scenario says with its top-level `compare`).")
+
+
+class CompareMsg(_Request):
+    """Compare mode on or off: the seed and free page reporting side by side on this session's history.
+
+    The history, cursor and start are kept (the other side is replayed from
+    them); kept branches are dropped.  Every viewer gets a snapshot."""
+
+    type: Literal["compare"]
+    on: bool
 
 
 class WorkloadMsg(_Request):
@@ -150,7 +175,7 @@ class PingMsg(_Request):
 
 ClientMessage = Annotated[
     AuthMsg | DoMsg | ClockMsg | ResetMsg | WorkloadMsg | TravelMsg | UndoMsg | BranchMsg | ViewMsg | ControlMsg
-    | IdentityMsg | ResyncMsg | PingMsg,
+    | IdentityMsg | ResyncMsg | PingMsg | CompareMsg,
     Field(discriminator="type"),
 ]
 client_message = TypeAdapter(ClientMessage)
@@ -210,6 +235,7 @@ class SessionInfo(BaseModel):
         "the owner hears of later changes through `audience` messages.")
     view: dict[str, Any] | None = Field(None, description="The presenter's view, for viewers who follow it.")
     view_by: str | None = Field(None, description="The connection that sent the view.")
+    compare: bool = Field(False, description="Compare mode: snapshots and deltas carry `pair`, the right side.")
 
 
 class ErrorInfo(BaseModel):
@@ -237,6 +263,29 @@ class RoleMsg(_Msg):
     owner: bool
 
 
+class PairSnapshot(BaseModel):
+    """Compare mode's right side in a snapshot, and both sides' chart series."""
+
+    side: Literal["right"] = "right"
+    design: str = Field(description="The right side's design (`reporting`); the left's is the seed.")
+    state: dict[str, Any] = Field(description="hinting-state/1 of the right side's machine.")
+    recent_events: list[dict[str, Any]] = Field(default_factory=list, description="Its newest events (up to 50).")
+    samples: dict[str, Any] = Field(description="{fields, left, right}: per side, points over the history "
+                                    "(core/pair.py SAMPLE_FIELDS; at most 512 a side here).")
+
+
+class PairDelta(BaseModel):
+    """Compare mode's right side in a delta."""
+
+    side: Literal["right"] = "right"
+    changes: dict[str, Any] = Field(description="As `delta.changes`, for the right side's machine.")
+    events: list[dict[str, Any]] = Field(default_factory=list, description="The right side's explained events.")
+    events_omitted: int = 0
+    results: list[dict[str, Any]] = Field(default_factory=list, description="{index, result} of the right side for "
+                                          "this interval's steps.")
+    samples: dict[str, list[list[int]]] = Field(default_factory=dict, description="{left, right}: new chart points.")
+
+
 class SnapshotMsg(_Msg):
     """The whole state: on connect, on reset, on resync."""
 
@@ -247,6 +296,7 @@ class SnapshotMsg(_Msg):
     recent_events: list[dict[str, Any]] = Field(
         default_factory=list, description="The newest events so far (up to 50), so a late joiner's log is not empty."
     )
+    pair: PairSnapshot | None = Field(None, description="Compare mode: the right side (`state` is then the left).")
 
 
 class DeltaMsg(_Msg):
@@ -264,6 +314,8 @@ class DeltaMsg(_Msg):
     )
     steps_omitted: int = Field(0, description="Older steps of this interval left out (the scenario has them all).")
     session: SessionInfo | None = Field(None, description="Present when the clock, workload or viewers changed.")
+    pair: PairDelta | None = Field(None, description="Compare mode: what changed on the right side, and the new "
+                                   "chart samples of both sides (`changes`, `events` and `steps` are the left's).")
 
 
 class ResultMsg(_Msg):

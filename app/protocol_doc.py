@@ -135,14 +135,43 @@ ever connected to are reclaimed after `unused_expiry_s`, and make room for new o
 after `unused_grace_s` when the server is full), titles (`max_title_chars`) and names
 (`max_name_chars`); `python -m app --help` lists them all.
 
+### Compare mode
+
+One session, two machines in lockstep: the seed on the left, free page reporting (Linux
+5.7) on the right (core/pair.py).  A session is in compare mode when the scenario or
+preset it starts from says `"compare": true` at the top level, when `POST /api/sessions`
+or `reset` says `compare: true` (which overrides the document), or after a `compare`
+request (`on: true`; the history, cursor and start are kept, the right side is replayed
+from them; kept branches are dropped; every viewer gets a snapshot).  Each side's design
+takes the `hinting` fields the document gives and its own defaults for the rest.
+
+There is one history, one cursor, one step counter: every request acts on both machines
+at once (a step, the clock, a workload, travel, undo, a tour), and viewers following a
+presenter follow both.  The history is the left side's; a `free` by pfn is translated for
+the right side, whose same allocation may have got another block (the two designs leave
+the free lists in different orders); `do.side: "right"` names a block by its right-side
+pfn.  A step one side refuses is refused there only: a `do` result then carries the
+right side's under `right`.
+
+`session.compare` says whether a session is in compare mode.  Then a snapshot's `state`
+is the left machine and its `pair` holds the right one (`state`, `recent_events`) and
+both sides' chart samples (`samples`: `fields`, then per side points over the history,
+`[pos, t_ms, ...]`); a delta's `changes`, `events` and `steps` are the left side's, and
+its `pair` holds the right side's `changes`, `events`, `results` ({{index, result}}) and
+the new chart points.  The exported scenario says `"compare": true`.  Over HTTP,
+`GET /api/sessions/<id>/state?side=right` is the right machine (`side=left`, the
+default, the left; `side=right` outside compare mode is 422 naming `side`).
+
 ### Version
 
-This is still version 1: every change since the first release is either a new message
-a client may ignore (`audience`), a new key a client may ignore (a delta's `costs`, the
-design's counters; a session of the second design, free page reporting, names its marked
-blocks `reported` where the seed says `hinted`) or a stricter check of what was already
-invalid.  A version-1 client keeps working; one that showed the audience to non-owners now
-sees an empty list.
+This is version 2: version 1 plus compare mode (the `compare` request, `do.side`,
+`reset.compare`, `session.compare`, the `pair` part of snapshots and deltas).  The server
+takes messages of version 1 or 2; a session nobody puts in compare mode sends nothing a
+version-1 client does not know, but every server message says `v: 2`.  Before that, every
+change was a new message a client may ignore (`audience`), a new key a client may ignore
+(a delta's `costs`, the design's counters; a session of the second design, free page
+reporting, names its marked blocks `reported` where the seed says `hinted`) or a stricter
+check of what was already invalid.
 
 ## The delta's `changes`
 
@@ -156,7 +185,7 @@ sees an empty list.
 |---|---|
 | `POST /api/sessions` | a new session (see above); 422 naming the field for a bad scenario or preset |
 | `GET /api/sessions/<id>` | the session's `SessionInfo` |
-| `GET /api/sessions/<id>/state` | hinting-state/1 |
+| `GET /api/sessions/<id>/state?side=S` | hinting-state/1 (`side=right`: compare mode's right machine) |
 | `GET /api/sessions/<id>/scenario` | the session's history as hinting-scenario/1 |
 | `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{start, stop, length, cursor, steps}}` |
 | `GET /api/sessions/<id>/frames?start=N&stop=M&zone=Z` | the states at positions N..M (a count, size and time budget) |
@@ -179,7 +208,7 @@ requests wait).  Too many sessions answer 429 with `Retry-After`.
 """
 
 CLIENT = [p.AuthMsg, p.DoMsg, p.ClockMsg, p.ResetMsg, p.WorkloadMsg, p.TravelMsg, p.UndoMsg, p.BranchMsg,
-          p.ViewMsg, p.ControlMsg, p.IdentityMsg, p.ResyncMsg, p.PingMsg]
+          p.ViewMsg, p.ControlMsg, p.IdentityMsg, p.ResyncMsg, p.PingMsg, p.CompareMsg]
 SERVER = [p.HelloMsg, p.RoleMsg, p.SnapshotMsg, p.DeltaMsg, p.ResultMsg, p.ErrorMsg, p.PongMsg, p.AudienceMsg]
 
 

@@ -41,6 +41,7 @@ from typing import Any
 
 from core import EventDecoder, InvalidInput, Scenario, StepFailed, parse_scenario, parse_step
 from core.delta import StateTracker
+from core.pair import PairTimeline, compare_flag, given_hinting
 from core.scenario import SCENARIO_FORMAT
 from core.steps import MAX_ADVANCE_MS
 from core.timeline import NOTHING_TO_UNDO, Timeline
@@ -48,6 +49,7 @@ from core.workload import Workload
 
 from .errors import LimitError
 from .heavy import Deadline
+from .pairview import PairView
 from .presets import DEFAULT_PRESET, get_preset
 from .protocol import (
     AudienceMsg,
@@ -137,6 +139,7 @@ class Session:
         self._passive_timer: asyncio.TimerHandle | None = None
         self._snap_cache: dict[bool, tuple[int, str]] = {}
         self._clock_advance_last = False
+        self.pair: PairView | None = None  # compare mode's right side (app/pairview.py)
         self._reset(scenario, preset, deadline)
 
     # --- the machine and its history -------------------------------------------
@@ -147,8 +150,10 @@ class Session:
                              f"{self.settings.max_history}", "scenario.steps")
         every, most = checkpoint_budget(scenario)
         # The timeline starts empty and is fed the steps here, so a long replay can keep to its budget.
-        timeline = Timeline(dataclasses.replace(scenario, steps=[]), record_events=True, checkpoint_every=every,
-                            max_checkpoints=most)
+        # Compare mode (the scenario's top-level "compare": core/pair.py) holds two machines in lockstep.
+        kind: Any = PairTimeline if compare_flag(scenario) else Timeline
+        timeline = kind(dataclasses.replace(scenario, steps=[]), record_events=True, checkpoint_every=every,
+                        max_checkpoints=most)
         apply = timeline.apply
         for i, step in enumerate(scenario.steps):
             if deadline is not None and not i % 2048:
@@ -170,6 +175,58 @@ class Session:
         self.decoder = EventDecoder(self.machine)
         self.tracker = StateTracker(self.machine)
         self.pending_steps: list[dict[str, Any]] = []
+        if isinstance(self.timeline, PairTimeline):
+            if self.pair is None or self.pair.timeline is not self.timeline:
+                self.pair = PairView(self.timeline)
+            else:
+                self.pair.renew()
+        else:
+            self.pair = None
+
+    def side_machine(self, side: str | None) -> tuple[Any, Any]:
+        """(the machine of a compare side, None), or (None, a 422 answer naming `side`) for the HTTP API.
+
+        `left` (or none) is the session's machine; `right` exists in compare mode only.
+        """
+        if side in (None, "left"):
+            return self.machine, None
+        if side == "right" and self.pair is not None:
+            return self.pair.machine, None
+        from .http_errors import error_response
+
+        why = ("this session is not in compare mode: it has one machine (no side=)" if side == "right"
+               else "must be left or right")
+        return None, error_response(422, "invalid", why, "side")
+
+    @property
+    def compare(self) -> bool:
+        return self.pair is not None
+
+    def set_compare(self, on: bool) -> None:
+        """Compare mode on or off, keeping the history, the cursor and the start (kept branches are dropped)."""
+        if on == self.compare:
+            return
+        cursor, floor, title = self.timeline.cursor, self.timeline.floor, self.title
+        scenario = dataclasses.replace(self.scenario, steps=[], raw_steps=[])
+        scenario.extra = {**scenario.extra, "compare": on}
+        running = (self.clock_running, self.workload)
+        self.stop_workload()
+        self.clock_running = False
+        steps = list(self.history)
+        try:
+            self._reset(dataclasses.replace(scenario, steps=steps, raw_steps=steps), self.preset,
+                        Deadline(self.settings.replay_budget_s, "replaying this session's history",
+                                 "on"))
+        except Exception:
+            self.clock_running, self.workload = running
+            raise
+        self.title = title
+        self.timeline.floor = floor
+        if cursor != self.timeline.cursor:
+            self.timeline.travel(cursor)
+            self._new_machine()
+        self.mark_changed()
+        self._broadcast_snapshot()
 
     def _broadcast_snapshot(self) -> None:
         self.seq += 1
@@ -205,16 +262,27 @@ class Session:
         result = tl.apply(step)
         index = tl.cursor - 1
         self.pending_steps.append({"index": index, "step": step, "result": result})
+        if self.pair is not None:
+            self.pair.note_step(index)
         self._clock_advance_last = False
         self.last_active = time.monotonic()
         if forking:
             self.mark_changed()  # a new branch: the timeline changed shape
         return result
 
-    def apply(self, step: Any) -> dict[str, Any]:
-        """A controller's step: checked by the core (only its kind's fields), applied, recorded."""
+    def apply(self, step: Any, side: str | None = None) -> dict[str, Any]:
+        """A controller's step: checked by the core (only its kind's fields), applied, recorded.
+
+        In compare mode a free by pfn may name the right side's block (`side`
+        "right"): the history records the left side's block it corresponds to.
+        """
         parsed = parse_step(step, self.machine.machine_config, "step", strict=True)
         check_step_names(parsed, self.settings, "step")
+        if side is not None:
+            if not isinstance(self.timeline, PairTimeline):
+                raise InvalidInput("this session is not in compare mode: a step has no side", "side")
+            if side == "right" and parsed["do"] == "free" and "pfn" in parsed:
+                parsed = {**parsed, "pfn": self.timeline.left_pfn(parsed["pfn"])}
         return self._record(parsed)
 
     def _clock_advance(self, ms: int) -> None:
@@ -229,6 +297,8 @@ class Session:
             merged = tl.extend_last_advance(ms)
             index = tl.cursor - 1
             self.pending_steps.append({"index": index, "step": merged, "result": tl.results[index]})
+            if self.pair is not None:
+                self.pair.note_step(index)
             return
         while ms > MAX_ADVANCE_MS:  # a single tick never is, but a direct caller may ask for more
             self._record({"do": "advance", "ms": MAX_ADVANCE_MS})
@@ -324,6 +394,10 @@ class Session:
             doc["preset"] = self.preset
         doc["machine"] = self.machine.machine_config.to_json()
         doc["hinting"] = self.machine.hinting_config.to_json()
+        if self.pair is not None:
+            # Each side's design takes the fields given, its own defaults for the rest (core/pair.py).
+            doc["hinting"] = given_hinting(self.scenario)
+            doc["compare"] = True
         doc["steps"] = list(self.history)
         return doc
 
@@ -515,6 +589,7 @@ class Session:
             audience=self.audience() if audience else [],
             view=self.view,
             view_by=self.view_by,
+            compare=self.pair is not None,
         )
 
     def set_view(self, view: dict[str, Any], by: str) -> None:
@@ -536,7 +611,8 @@ class Session:
         if cached is not None and cached[0] == self.seq:
             return cached
         msg = SnapshotMsg(seq=self.seq, state=self.tracker.state, session=self.info(audience=owner),
-                          recent_events=list(self.recent_events))
+                          recent_events=list(self.recent_events),
+                          pair=self.pair.snapshot() if self.pair is not None else None)
         made = (self.seq, msg.model_dump_json())
         self._snap_cache[owner] = made
         return made
@@ -574,7 +650,8 @@ class Session:
         due = now - self._info_sent >= self.settings.info_interval_ms / 1000
         with_info = self._session_changed or (self._info_passive and due)
         owners = [s for s in self.subscribers if s.owner]
-        if raw or self.pending_steps or with_info:
+        pair = self.pair
+        if raw or self.pending_steps or with_info or (pair is not None and pair.has_news()):
             changes = self.tracker.delta(raw)
             keep = self.settings.max_events_per_delta if self.running else None
             events, omitted = self.decoder.decode_tail(raw, keep)
@@ -591,6 +668,7 @@ class Session:
                 seq=self.seq, history_length=len(self.history), cursor=self.timeline.cursor, changes=changes,
                 events=events, events_omitted=omitted, steps=steps, steps_omitted=steps_omitted,
                 session=self.info(audience=False) if with_info else None,
+                pair=pair.delta(keep, self.settings.max_steps_per_delta) if pair is not None else None,
             )
             text = msg.model_dump_json()
             owner_text = text
@@ -670,9 +748,20 @@ class SessionManager:
     def scenario_from(self, body: dict[str, Any] | None) -> tuple[Scenario, str | None]:
         """The scenario a new session or a reset starts from ({preset} or {scenario}, nothing else)."""
         body = body or {}
-        unknown = sorted(str(k) for k in body if k not in ("preset", "scenario"))
+        unknown = sorted(str(k) for k in body if k not in ("preset", "scenario", "compare"))
         if unknown:
-            raise InvalidInput(f"unknown field {unknown[0][:40]!r}; give preset or scenario", unknown[0][:100])
+            raise InvalidInput(f"unknown field {unknown[0][:40]!r}; give preset or scenario (and compare)",
+                               unknown[0][:100])
+        compare = body.get("compare")
+        if compare is not None and not isinstance(compare, bool):
+            raise InvalidInput("must be true or false (compare mode: the seed and free page reporting side by side)",
+                               "compare")
+        scenario, preset = self._scenario_from(body)
+        if compare is not None:
+            scenario.extra = {**scenario.extra, "compare": compare}
+        return scenario, preset
+
+    def _scenario_from(self, body: dict[str, Any]) -> tuple[Scenario, str | None]:
         if "scenario" in body and "preset" in body:
             raise InvalidInput("give a scenario or a preset, not both", "preset")
         scenario_doc = body.get("scenario")
@@ -685,6 +774,7 @@ class SessionManager:
             try:
                 scenario = parse_scenario(scenario_doc, max_pages=self.settings.max_pages,
                                           max_steps=self.settings.max_history)
+                compare_flag(scenario)
             except InvalidInput as err:
                 err.field = _prefixed(err.field, "scenario")
                 raise
@@ -694,7 +784,9 @@ class SessionManager:
         preset = get_preset(name)
         if preset is None:
             raise InvalidInput(f"unknown preset {name[:40]!r}", "preset")
-        return preset.scenario(self.settings.max_pages), name
+        scenario = preset.scenario(self.settings.max_pages)
+        scenario.extra = dict(scenario.extra)  # a compare override must not reach the cached preset
+        return scenario, name
 
     def check_room(self, address: str = "") -> None:
         """Refuse a new session before any work is done for it (cheap: no body read yet)."""

@@ -29,9 +29,11 @@ from .live_host import HOST_ID, serve_host
 from .origins import OriginPolicy
 from .protocol import (
     PROTOCOL_VERSION,
+    SUPPORTED_VERSIONS,
     AuthMsg,
     BranchMsg,
     ClockMsg,
+    CompareMsg,
     ControlMsg,
     DoMsg,
     ErrorInfo,
@@ -60,7 +62,7 @@ CLOSE_TRY_LATER = 1013
 CLOSE_NO_SESSION = 4404
 log = logging.getLogger("hinting_lab.ws")
 MESSAGE_TAGS = ("auth", "do", "clock", "reset", "workload", "travel", "undo", "branch", "view", "control",
-                "identity", "resync", "ping")
+                "identity", "resync", "ping", "compare")
 
 
 def _error(code: str, message: str, field: str | None = None) -> ErrorInfo:
@@ -193,8 +195,9 @@ class Connection:
             self.fail(None, "invalid", f"a message is a JSON object with a type, not {type(raw).__name__}",
                       "message")
             return
-        if raw.get("v", PROTOCOL_VERSION) != PROTOCOL_VERSION:
-            self.fail(rid, "unsupported_version", f"this server speaks protocol {PROTOCOL_VERSION}", "v")
+        if raw.get("v", PROTOCOL_VERSION) not in SUPPORTED_VERSIONS or type(raw.get("v", 0)) is not int:
+            self.fail(rid, "unsupported_version", f"this server speaks protocol {PROTOCOL_VERSION} (and takes "
+                      f"{', '.join(map(str, SUPPORTED_VERSIONS))})", "v")
             return
         try:
             msg = client_message.validate_python(raw)
@@ -260,7 +263,7 @@ class Connection:
                       "token to act", None)
             return
         if isinstance(msg, DoMsg):
-            result = session.apply(msg.step)
+            result = session.apply(msg.step, msg.side)
             if result["ok"]:
                 self.reply(ResultMsg(id=msg.id, ok=True, result=result))
             else:
@@ -298,8 +301,12 @@ class Connection:
             session.set_view(msg.view, sub.id)
             self.reply(ResultMsg(id=msg.id, ok=True))
             return
+        if isinstance(msg, CompareMsg):
+            session.set_compare(msg.on)
+            self.reply(ResultMsg(id=msg.id, ok=True, result={"compare": session.compare}))
+            return
         if isinstance(msg, ResetMsg):
-            scenario, preset = self.manager.scenario_from(msg.model_dump(include={"preset", "scenario"},
+            scenario, preset = self.manager.scenario_from(msg.model_dump(include={"preset", "scenario", "compare"},
                                                                          exclude_none=True))
             session.reset(scenario, preset)
             self.reply(ResultMsg(id=msg.id, ok=True, result={"preset": preset}))

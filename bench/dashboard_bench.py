@@ -110,6 +110,25 @@ def first_paint(browser: Any, server: LabServer, preset: str, runs: int = 5) -> 
     }
 
 
+def frame_figures(b: dict[str, Any], elapsed: float, steps: int) -> dict[str, Any]:
+    """What the page's probe (PROBE) and stats measured over `elapsed` seconds, `steps` workload steps."""
+    gaps = sorted(b["gaps"]) or [0.0]
+    loaf = b["loaf"]
+    return {
+        "seconds": round(elapsed, 1),
+        "server_steps_per_s": round(steps / elapsed),
+        "deltas_per_s": round(b["stats"]["deltas"] / elapsed, 1),
+        "fps": round(len(b["gaps"]) / (b["span"] / 1000), 1),
+        "frame_gap_p50_ms": round(gaps[len(gaps) // 2], 1),
+        "frame_gap_p95_ms": round(gaps[int(len(gaps) * 0.95)], 1),
+        "frame_gap_max_ms": round(gaps[-1], 1),
+        "view_ms_per_render": {k: round(v["ms"] / max(1, v["n"]), 2) for k, v in b["stats"]["views"].items()},
+        "long_animation_frames": len(loaf),
+        "loaf_over_50ms": sum(1 for e in loaf if e["d"] > 50),
+        "loaf_max_ms": round(max((e["d"] for e in loaf), default=0), 1),
+    }
+
+
 def run_load(browser: Any, server: LabServer, preset: str, seconds: float, rate: int, live: int) -> dict[str, Any]:
     ctx = browser.new_context(viewport=VIEWPORT)
     ctx.add_init_script(PROBE)
@@ -142,24 +161,11 @@ def run_load(browser: Any, server: LabServer, preset: str, seconds: float, rate:
     shot.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(shot))
     ctx.close()
-    gaps = sorted(b["gaps"])
-    loaf = b["loaf"]
-    views = {k: round(v["ms"] / max(1, v["n"]), 2) for k, v in b["stats"]["views"].items()}
     return {
-        "seconds": round(elapsed, 1),
-        "server_steps_per_s": round((steps1 - steps0) / elapsed),
-        "deltas_per_s": round(b["stats"]["deltas"] / elapsed, 1),
-        "fps": round(len(gaps) / (b["span"] / 1000), 1),
-        "frame_gap_p50_ms": round(gaps[len(gaps) // 2], 1),
-        "frame_gap_p95_ms": round(gaps[int(len(gaps) * 0.95)], 1),
-        "frame_gap_max_ms": round(gaps[-1], 1),
-        "long_animation_frames": len(loaf),
-        "loaf_over_50ms": sum(1 for e in loaf if e["d"] > 50),
-        "loaf_over_100ms": sum(1 for e in loaf if e["d"] > 100),
-        "loaf_max_ms": round(max((e["d"] for e in loaf), default=0), 1),
-        "loaf_max_style_layout_ms": round(max((e["layout"] for e in loaf), default=0), 1),
+        **frame_figures(b, elapsed, steps1 - steps0),
+        "loaf_over_100ms": sum(1 for e in b["loaf"] if e["d"] > 100),
+        "loaf_max_style_layout_ms": round(max((e["layout"] for e in b["loaf"]), default=0), 1),
         "apply_ms_per_delta": round(b["stats"]["applyMs"] / max(1, b["stats"]["deltas"]), 3),
-        "view_ms_per_render": views,
         "dom_elements": b["dom"],
         "screenshot": str(shot.relative_to(ROOT)),
         **({"loaf_unavailable": b["noLoaf"]} if b.get("noLoaf") else {}),

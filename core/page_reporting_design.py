@@ -31,6 +31,7 @@ from .mmzone import (
     PglistData,
     Zone,
     get_pageblock_migratetype,
+    is_migrate_isolate,
     page_order,
 )
 from .page_reporting import (
@@ -184,8 +185,36 @@ class ReportingDesign(HintingDesign):
                 }
                 for page in self.batch()
             ],
+            "walk": self.walk_positions(),
             "costs": self.pr.costs.to_json(self.host.refaults),
         }
+
+    def walk_positions(self) -> list[dict[str, Any]]:
+        """Where the next `page_reporting_cycle` of each list gets to work: its walk position.
+
+        A cycle walks from the head, skips Reported entries and isolates the
+        first unreported one; a walk that stopped (budget spent, batch full)
+        rotated that entry to the front first.  So, read from the lists as they
+        are, the position is the first unreported entry from the head, after
+        `skipped` Reported ones (entries the walk reads for nothing).  Only the
+        lists a pass visits: orders from min_order up, Isolate skipped.  Lists
+        with nothing left to report have no position.
+        """
+        out: list[dict[str, Any]] = []
+        for zone in self.pgdat.node_zones:
+            for order in range(self.pr.min_order, self.pgdat.max_order):
+                for mt, head in enumerate(zone.free_area[order].free_list):
+                    if is_migrate_isolate(mt):
+                        continue
+                    node = head.next
+                    skipped = 0
+                    while type(node) is Page and PageReported(node):
+                        skipped += 1
+                        node = node.next
+                    if type(node) is Page:
+                        out.append({"zone": zone.name, "order": order, "migratetype": MIGRATETYPE_NAMES[mt],
+                                    "pfn": node.pfn, "skipped": skipped})
+        return out
 
     def _work_state(self) -> dict[str, Any]:
         work = self.prdev.work

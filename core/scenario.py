@@ -26,6 +26,8 @@ class Scenario:
     # Everything else the file carried (descriptions, narratives, ...), kept verbatim.
     extra: dict[str, Any] = field(default_factory=dict)
     raw_steps: list[dict[str, Any]] = field(default_factory=list)
+    # The "hinting" object as the document gave it (compare mode applies its fields to each design: core/pair.py).
+    raw_hinting: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The scenario as a file again (steps as given, extra fields kept)."""
@@ -61,7 +63,7 @@ def parse_scenario(obj: Any, max_pages: int = DEFAULT_MAX_PAGES, max_steps: int 
         raise InvalidInput(f"has {len(steps_obj)} steps; the limit here is {max_steps}", "steps")
     steps = _parse_steps(steps_obj, machine)
     extra = {k: v for k, v in obj.items() if k not in ("format", "title", "machine", "hinting", "steps")}
-    return Scenario(machine, hinting, steps, title, extra, list(steps_obj))
+    return Scenario(machine, hinting, steps, title, extra, list(steps_obj), dict(obj.get("hinting") or {}))
 
 
 def _parse_steps(steps_obj: list[Any], machine: MachineConfig) -> list[dict[str, Any]]:

@@ -148,12 +148,16 @@ class Timeline:
         if target is None:
             raise ValueError(NOTHING_TO_UNDO)
         undone = self.history[target]
+        self.truncate(target)
+        return undone
+
+    def truncate(self, target: int) -> None:
+        """Go to `target` and forget every step from there on (undo; a pair of timelines undoes both)."""
         self.travel(target)
         del self.history[target:]
         del self.results[target:]
         for pos in [p for p in self.checkpoints if p > target]:
             del self.checkpoints[pos]
-        return undone
 
     def switch(self, branch_id: int) -> None:
         """Make a kept branch the history again; the steps it replaces become a branch."""

@@ -127,7 +127,7 @@ def mutate(rng: random.Random, msg: dict[str, Any]) -> Any:
     if kind == 4:  # the whole message not an object
         return rng.choice([[msg], msg.get("type"), 3, None, "text"])
     if kind == 5:  # the version
-        msg["v"] = rng.choice([0, 2, "1", None, 1.0, True])
+        msg["v"] = rng.choice([0, 3, "1", None, 1.0, True])
         return msg
     if kind == 6:  # deep nesting in a value
         return _set(msg, rng.choice(paths), odd_value(random.Random(rng.random())))

@@ -26,6 +26,17 @@ export function makeActions(ctx) {
       const i = store.zones.findIndex((z) => z.name === ui.zone);
       actions.setZone(store.zones[(i + 1) % store.zones.length].name);
     },
+    /**
+     * The page panel's hook: a block (grid or map) was clicked.  `side` "left" is the session's own machine
+     * (the only one outside compare mode; GET /api/sessions/{sid}/page/{pfn}?side=left|right).
+     */
+    announceBlock(pfn, side = "left") {
+      const b = store.blockAt(pfn);
+      if (!b) return;
+      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: {
+        sid: ctx.sessionId, side, zone: b.zone, pfn: b.pfn, order: b.order, design: store.config.hinting.design ?? "seed",
+      } }));
+    },
     selectBlock(pfn) {
       const b = store.blockAt(pfn);
       ui.selection = { type: "block", pfn: b ? b.pfn : pfn };

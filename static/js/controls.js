@@ -50,6 +50,7 @@ export const KEYS = [
   ["Q", "present: QR code, audience, raised hands, control"],
   ["P", "projector mode"],
   ["D", "dark / light theme"],
+  ["V", "compare mode: the seed and free page reporting side by side, in lockstep"],
 ];
 
 export class Controls {
@@ -172,7 +173,13 @@ export class Controls {
 
   reset() {
     const preset = $("#reset-preset").value || this.ctx.session?.preset || "default";
-    return this.send({ type: "reset", preset }, "reset");
+    // Compare mode stays on across a reset (a preset that asks for it turns it on by itself).
+    return this.send({ type: "reset", preset, ...(this.ctx.session?.compare ? { compare: true } : {}) }, "reset");
+  }
+
+  /** Compare mode on or off on this session's history (V). */
+  compare(on = !this.ctx.session?.compare) {
+    return this.send({ type: "compare", on }, "compare");
   }
 
   async share() {
@@ -210,6 +217,7 @@ export class Controls {
     on("#hinting-start", "click", () => this.hinting(true));
     on("#hinting-stop", "click", () => this.hinting(false));
     on("#reset", "click", () => this.reset());
+    on("#compare-toggle", "click", () => this.compare());
     on("#share", "click", () => this.share());
     on("#theme-toggle", "click", () => this.ctx.actions.toggleTheme());
     on("#projector-toggle", "click", () => this.ctx.actions.toggleProjector());
@@ -409,6 +417,7 @@ export class Controls {
       case "l": case "L": this.share(); break;
       case "p": case "P": actions.toggleProjector(); break;
       case "d": case "D": actions.toggleTheme(); break;
+      case "v": case "V": this.compare(); break;
       default:
         if (/^[1-9]$/.test(k) && store.zones[+k - 1]) actions.setZone(store.zones[+k - 1].name);
         else handled = false;

@@ -68,7 +68,7 @@ def open_ws(client: TestClient, session: dict[str, Any], token: str | None = Non
     ws = ctx.__enter__()
     _OPEN.append(ctx)
     hello = recv(ws)
-    assert hello["type"] == "hello" and hello["v"] == 1
+    assert hello["type"] == "hello" and hello["v"] == 2
     snap = recv(ws)
     assert snap["type"] == "snapshot"
     ws.snapshot = snap  # type: ignore[attr-defined]

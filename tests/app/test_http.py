@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 
 def test_health_and_openapi(client: TestClient) -> None:
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.json()["ok"] is True and r.json()["protocol"] == 1
+    assert r.status_code == 200 and r.json()["ok"] is True and r.json()["protocol"] == 2
     assert "/api/sessions" in client.get("/openapi.json").json()["paths"]
     assert client.get("/docs").status_code == 200
 

@@ -166,7 +166,7 @@ def test_presenter_view_and_handing_over_control(client: TestClient) -> None:
     # The owner hands control over...
     send(owner, type="control", id=5, action="grant", connection=me)
     assert result(owner, 5)["result"] == {"connection": me, "role": "controller"}
-    assert recv_until(audience, "role") == {"v": 1, "type": "role", "role": "controller", "owner": False}
+    assert recv_until(audience, "role") == {"v": 2, "type": "role", "role": "controller", "owner": False}
     send(audience, type="do", id=6, step={"do": "hinting_start"})
     assert result(audience, 6)["ok"] is True
     # ...and takes it back.

@@ -65,7 +65,7 @@ def test_a_step_answers_then_a_delta_shows_it(client: TestClient) -> None:
     msgs = [recv(ws), recv(ws)]
     assert [m["type"] for m in msgs] == ["result", "delta"]
     result, delta = msgs
-    assert result == {"v": 1, "type": "result", "id": 7, "ok": True, "result": {"ok": True, "pfn": 16}, "error": None}
+    assert result == {"v": 2, "type": "result", "id": 7, "ok": True, "result": {"ok": True, "pfn": 16}, "error": None}
     assert delta["steps"] == [{"index": 0, "step": {"do": "alloc", "zone": "Normal", "order": 2,
                                                     "migratetype": "Movable"}, "result": {"ok": True, "pfn": 16}}]
     assert [e["fn"] for e in delta["events"]][:2] == [None, "__rmqueue_smallest"]
@@ -258,5 +258,5 @@ def test_every_server_message_validates_against_the_protocol(client: TestClient)
     while not {"result", "delta", "pong", "error"} <= seen:
         msg = recv(ws)
         server_message.validate_python(msg)
-        assert msg["v"] == 1
+        assert msg["v"] == 2
         seen.add(msg["type"])

@@ -203,6 +203,7 @@ LAZY_FEATURES: dict[str, tuple[tuple[str, ...], int]] = {
     "tours menu": (("js/toursmenu.js",), 8),
     "seed viewer": (("js/seedview.js",), 8),
     "live host page and trace dialog": (("live.html", "css/live.css", "js/live/"), 48),
+    "compare mode and the zone-lock lane": (("js/compare/", "css/compare.css"), 80),
 }
 
 
