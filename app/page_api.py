@@ -7,8 +7,11 @@ may ask, as for its state (the session id is the right to read).  Both run
 on the event loop, where all of a session's work runs, so a view never sees
 a step half done; each costs O(max_order) (a page's block is found by
 walking up its aligned heads, the totals from counts the zones keep).
-Errors name the field: `encoding` (unknown), `pfn` (not an integer, or
-outside the machine), `id` (no such session).
+In compare mode `side=left` (the default: the seed, the session's own
+machine) or `side=right` (free page reporting) chooses the machine, as for
+`/state`.  Errors name the field: `encoding` (unknown), `pfn` (not an
+integer, or outside the machine), `side` (not left or right, or right
+outside compare mode), `id` (no such session).
 """
 
 from __future__ import annotations
@@ -30,20 +33,22 @@ def register(app: FastAPI) -> None:
         return error_response(404, "no_session", f"there is no session {sid[:40]!r} here (it may have expired)", "id")
 
     @app.get("/api/sessions/{sid}/page/{pfn}")
-    async def session_page(sid: str, pfn: int, encoding: str | None = None) -> Any:
+    async def session_page(sid: str, pfn: int, encoding: str | None = None, side: str | None = None) -> Any:
         """One page under `encoding` (offline-alias, dirty-unhinted, uptodate-reported; default: the
         design's own): its struct page fields, PageBuddy/PageOffline, /proc/kpageflags, makedumpfile's
-        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document)."""
+        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document); `side`: compare mode's machine."""
         session = manager.get(sid)
         if session is None:
             return no_session(sid)
-        return page_view(session.machine, pfn, encoding)  # InvalidInput: 422 naming the field
+        machine, why = session.side_machine(side)
+        return why or page_view(machine, pfn, encoding)  # InvalidInput: 422 naming the field
 
     @app.get("/api/sessions/{sid}/pages")
-    async def session_pages(sid: str, encoding: str | None = None) -> Any:
+    async def session_pages(sid: str, encoding: str | None = None, side: str | None = None) -> Any:
         """Every zone's totals under `encoding`: free pages makedumpfile excludes or writes out, free pages
         reading as PageOffline, page flag writes so far, /proc/kpageflags by bit combination (hinting-pages/1)."""
         session = manager.get(sid)
         if session is None:
             return no_session(sid)
-        return pages_view(session.machine, encoding)
+        machine, why = session.side_machine(side)
+        return why or pages_view(machine, encoding)
