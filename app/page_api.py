@@ -36,7 +36,8 @@ def register(app: FastAPI) -> None:
     async def session_page(sid: str, pfn: int, encoding: str | None = None, side: str | None = None) -> Any:
         """One page under `encoding` (offline-alias, dirty-unhinted, uptodate-reported; default: the
         design's own): its struct page fields, PageBuddy/PageOffline, /proc/kpageflags, makedumpfile's
-        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document); `side`: compare mode's machine."""
+        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document); `side`: which
+        machine of a compare session."""
         session = manager.get(sid)
         if session is None:
             return no_session(sid)

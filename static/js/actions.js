@@ -28,13 +28,14 @@ export function makeActions(ctx) {
     },
     /**
      * The page panel's hook: a block (grid or map) was clicked.  `side` "left" is the session's own machine
-     * (the only one outside compare mode; GET /api/sessions/{sid}/page/{pfn}?side=left|right).
+     * (the only one outside compare mode; GET /api/sessions/{sid}/page/{pfn}?side=left|right).  `page`: the
+     * page clicked (any of the block's), `pfn`: the block's head.
      */
     announceBlock(pfn, side = "left") {
       const b = store.blockAt(pfn);
       if (!b) return;
       document.dispatchEvent(new CustomEvent("hl:block-select", { detail: {
-        sid: ctx.sessionId, side, zone: b.zone, pfn: b.pfn, order: b.order, design: store.config.hinting.design ?? "seed",
+        sid: ctx.sessionId, side, zone: b.zone, pfn: b.pfn, order: b.order, design: store.config.hinting.design ?? "seed", page: pfn,
       } }));
     },
     selectBlock(pfn) {

@@ -83,6 +83,10 @@ $("#copy-link").addEventListener("click", () => share.copyLink());
 $("#export-open").addEventListener("click", () => share.open());
 const toursNow = lazy(() => import("./toursmenu.js").then((m) => new m.ToursMenu(ctx)));
 $("#tours-open").addEventListener("click", async () => (await toursNow()).toggle());
+// The page panel (static/js/pagepanel/): on the first block click, or for ?page=PFN.
+const pagePanel = lazy(() => import("./pagepanel/index.js").then((m) => m.install(ctx)));
+document.addEventListener("hl:block-select", (e) => ctx.pagePanel || pagePanel().then((p) => p.open(e.detail)));
+if (/[?&]page=/.test(location.search)) pagePanel().then((p) => p.fromQuery(new URLSearchParams(location.search)));
 const autoplay = embedOpts.autoplay ? new Autoplay(ctx, embedOpts) : null;
 // Compare mode (issue 11) and the zone-lock lane load on first use (static/js/compare/): a page that
 // shows neither never fetches them.  Messages that arrive while they load wait in order.

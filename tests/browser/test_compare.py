@@ -228,7 +228,7 @@ def test_a_click_on_a_block_dispatches_block_select_for_its_side(browser: Browse
     blk.click()
     got = page.evaluate("() => window.__sel")
     assert got == [{"sid": s["id"], "side": "right", "zone": "Normal", "pfn": pfn, "order": order,
-                    "design": "reporting"}]
+                    "design": "reporting", "page": pfn}]
     # The small map of the left side: any block, with its head pfn and order.
     canvas = page.get_by_test_id("compare-left").locator("canvas.cs-map")
     box = canvas.bounding_box()
@@ -236,6 +236,7 @@ def test_a_click_on_a_block_dispatches_block_select_for_its_side(browser: Browse
     page.mouse.click(box["x"] + 2, box["y"] + 2)
     last = page.evaluate("() => window.__sel.at(-1)")
     assert last["side"] == "left" and last["design"] == "seed" and last["pfn"] == 0
+    assert last["page"] == 0  # the page under the pointer (a head here; a tail when the pointer is on one)
     ctx.close()
 
 

@@ -135,10 +135,10 @@ export class Compare {
 
   // --- the page panel's hook --------------------------------------------------------------
 
-  select(side, zone, pfn, order) {
+  select(side, zone, pfn, order, page = pfn) {
     this.selected = { side, zone, pfn, order };
     const store = side === "left" ? this.ctx.store : this.right;
-    const detail = { sid: this.ctx.sessionId, side, zone, pfn, order, design: store.config.hinting.design };
+    const detail = { sid: this.ctx.sessionId, side, zone, pfn, order, design: store.config.hinting.design, page };
     document.dispatchEvent(new CustomEvent("hl:block-select", { detail }));
     if (side === "left") this.ctx.actions.selectBlock(pfn); // the map and the inspector show the left side
     this.ctx.invalidate({ compare: true, selection: true });
