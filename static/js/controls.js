@@ -32,6 +32,7 @@ export const KEYS = [
   ["T", "alloc migratetype: next one"],
   ["F", "free the selected block (or type a pfn)"],
   ["G", "move the selected block's pageblock"],
+  ["K", "struct page of the selected block (or event's): what kdump and /proc make of it"],
   [".  >", "advance the clock 10 / 100 ms"],
   ["+  −", "clock faster / slower"],
   ["W", "start / stop the workload"],
@@ -418,6 +419,12 @@ export class Controls {
       case "p": case "P": actions.toggleProjector(); break;
       case "d": case "D": actions.toggleTheme(); break;
       case "v": case "V": this.compare(); break;
+      case "k": case "K": {
+        const s = this.ctx.ui.selection;
+        const p = s?.type === "block" ? s.pfn : s?.ev?.blocks?.[0];
+        if (p !== undefined) actions.announceBlock(p);
+        break;
+      }
       default:
         if (/^[1-9]$/.test(k) && store.zones[+k - 1]) actions.setZone(store.zones[+k - 1].name);
         else handled = false;

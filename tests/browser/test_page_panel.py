@@ -148,6 +148,14 @@ def test_lru_links_tail_pages_time_travel_and_keys(browser: Browser, server: Lab
     page.get_by_test_id("page-title").focus()
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("page-panel")).to_be_hidden()
+    assert page.evaluate("() => document.activeElement === document.body")
+    # K opens it on the selected block (Esc closed the panel, not the selection), the focus on its title.
+    page.keyboard.press("k")
+    expect(page.get_by_test_id("page-panel")).to_be_visible()
+    panel_shows(page, pfn)
+    assert page.evaluate("() => document.activeElement?.dataset.testid") == "page-title"
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("page-panel")).to_be_hidden()
     # The inspector's selection opens it again (single mode).
     page.get_by_test_id("inspector-page").click()
     expect(page.get_by_test_id("page-panel")).to_be_visible()
@@ -218,7 +226,8 @@ def test_a_bad_encoding_in_the_address_is_answered_naming_the_field(browser: Bro
 
 
 def test_page_panel_screens(browser: Browser, server: LabServer) -> None:
-    for viewport, query, name, compare in (({"width": 1280, "height": 720}, "?projector=1", "projector", False),
+    for viewport, query, name, compare in (({"width": 1600, "height": 1000}, "?theme=dark", "dark-1600", False),
+                                           ({"width": 1280, "height": 720}, "?projector=1", "projector", False),
                                            ({"width": 1280, "height": 720}, "?projector=1", "compare-projector", True),
                                            ({"width": 390, "height": 844}, "", "phone", False)):
         ctx, page, _ = open_session(browser, server, compare=compare, query=query, viewport=viewport)

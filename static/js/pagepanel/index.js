@@ -17,7 +17,7 @@ import { esc } from "../util.js";
 import { ENCODING_NAMES, OWN, encodingLabel, pageHtml, totalsHtml } from "./render.js";
 
 const CSS = "/static/css/pagepanel.css";
-const BUSY_GAP_MS = 400; // while a workload runs, ask at most this often
+const BUSY_GAP_MS = 1000; // while a workload runs, ask at most once a second (a class may have it open)
 
 export function install(ctx) {
   if (!ctx.pagePanel) {

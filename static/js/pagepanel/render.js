@@ -55,19 +55,19 @@ export function pageHtml(doc) {
   const types = pt.types.length ? `${pt.types.map((t) => TYPE_NAMES[t] ?? t).join(" + ")} type set` : "no type";
   const nav = pos.pages > 1
     ? `<div class="pp-nav" role="group" aria-label="pages of this block">` +
-      `<button class="btn small" type="button" data-goto="${pos.first}" data-testid="page-head"${pos.index === 0 ? " disabled" : ""}>⇤ head</button>` +
+      `<button class="btn small" type="button" data-goto="${pos.first}" data-testid="page-head"${pos.index === 0 ? " disabled" : ""} aria-label="the head page">⇤<span class="pp-wide"> head</span></button>` +
       `<button class="btn small" type="button" data-goto="${pos.prev ?? ""}" data-testid="page-prev"${pos.prev === null ? " disabled" : ""} aria-label="previous page of the block">‹</button>` +
       `<span class="pp-pos" data-testid="page-pos">page ${num(pos.index + 1)} of ${num(pos.pages)}${pos.index ? " · a tail page" : " · the head"}</span>` +
       `<button class="btn small" type="button" data-goto="${pos.next ?? ""}" data-testid="page-next"${pos.next === null ? " disabled" : ""} aria-label="next page of the block">›</button>` +
-      `<button class="btn small" type="button" data-goto="${pos.last}" data-testid="page-last"${pos.index === pos.pages - 1 ? " disabled" : ""}>last ⇥</button></div>`
+      `<button class="btn small" type="button" data-goto="${pos.last}" data-testid="page-last"${pos.index === pos.pages - 1 ? " disabled" : ""} aria-label="the last page">` +
+      `<span class="pp-wide">last </span>⇥</button></div>`
     : "";
   const list = b.list ? `<code>${esc(b.list.name)}</code>` : b.state === "batch"
     ? `none: out in the design's batch (entry ${num(b.batch_index)})` : b.state === "allocated" ? "none: allocated" : "none";
   const flags = sp.flags.names.length ? sp.flags.names.map((n) => `<b>${esc(n)}</b>`).join(" ") : `<span class="hint">none set</span>`;
   const fields = [
     ["flags", `<code>${esc(sp.flags.hex)}</code> ${flags}`],
-    ["page_type / _mapcount", `<code class="pp-hex" data-testid="page-type">${esc(pt.hex)}</code> ` +
-      `<span data-testid="page-type-signed">= ${pt.signed}</span> <span class="hint">· ${esc(types)}</span>`],
+    ["page_type / _mapcount", `<code class="pp-hex">${esc(pt.hex)}</code> = ${pt.signed} <span class="hint">· ${esc(types)}</span>`],
     ["private", `<code>${sp.private}</code> <span class="hint">${esc(sp.private_text)}</span>`],
     ["_refcount", `<code>${sp.refcount}</code>`],
     ["lru.next", lruEnd(sp.lru.next, "page-lru-next")],
@@ -78,16 +78,23 @@ export function pageHtml(doc) {
   const readers = [
     ["PageBuddy()", yes(doc.kernel.PageBuddy)],
     ["PageOffline()", `${yes(doc.kernel.PageOffline)} <span class="hint">${esc(doc.kernel.PageOffline_text.replace(/^(true|false):\s*/, ""))}</span>`],
-    ["/proc/kpageflags", `<code class="pp-kpf" data-testid="kpageflags">${esc(kpf.text)}</code> <span class="hint mono">${esc(kpf.hex)}</span>` +
+    ["/proc/kpageflags", `<code class="pp-kpf">${esc(kpf.text)}</code> <span class="hint mono">${esc(kpf.hex)}</span>` +
       (kpf.why.length ? `<div class="hint">${kpf.why.map(esc).join(" · ")}</div>` : "")],
-    [`makedumpfile -d ${md.dump_level}`, `<span class="pp-verdict ${verdictClass}" data-verdict="${esc(md.verdict)}" data-testid="makedumpfile">${esc(md.text)}</span>` +
+    [`makedumpfile -d ${md.dump_level}`, `<span class="pp-verdict ${verdictClass}">${esc(md.text)}</span>` +
       ` <span class="hint">(${num(md.pages)} page${md.pages === 1 ? "" : "s"})</span><div class="hint">${esc(md.reason)}</div>`],
     ["crash kmem -f, drgn", `<span data-testid="page-walkers" data-sees="${walk.sees ? 1 : 0}">${walk.sees ? "lists it" : "does not list it"}</span>` +
       ` <span class="hint">· ${esc(walk.text)}</span>`],
   ];
+  // At a glance (what a projector shows without scrolling): the value, the word, the verdict.
+  const glance = `<div class="pp-glance">` +
+    `<div><span class="k">page_type</span><code class="pp-hex" data-testid="page-type">${esc(pt.hex)}</code>` +
+    `<small data-testid="page-type-signed">= ${pt.signed}</small></div>` +
+    `<div><span class="k">/proc/kpageflags</span><code class="pp-kpf" data-testid="kpageflags">${esc(kpf.text)}</code></div>` +
+    `<div><span class="k">makedumpfile</span><span class="pp-verdict ${verdictClass}" data-verdict="${esc(md.verdict)}" ` +
+    `data-testid="makedumpfile">${esc(md.text)}</span></div></div>`;
   const dl = (rows) => `<dl class="pp-dl">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl>`;
   return `<div class="pp-block" data-testid="page-block" data-state="${esc(b.state)}" data-marked="${b.marked ? 1 : 0}">${esc(doc.block_text)}</div>` +
-    nav +
+    nav + glance +
     `<h3 class="pp-h">struct page <span class="hint">under ${esc(doc.encoding.name)}: ${esc(doc.encoding.bit)}</span></h3>${dl(fields)}` +
     `<h3 class="pp-h">what each reader concludes</h3>${dl(readers)}`;
 }
