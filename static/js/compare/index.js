@@ -11,7 +11,7 @@
 //
 // The page panel's hook: every block of the grids and small maps carries
 // data-side, data-zone, data-pfn and data-order; a click dispatches
-//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, design}})
+//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, design, page}})
 // where GET /api/sessions/{sid}/page/{pfn}?side={side} answers for that side
 // (side=left, the default, is the session's own machine).
 
