@@ -241,6 +241,7 @@ class PagePanel {
     this.status.classList.add("bad");
     this.status.innerHTML = `${err.field ? `<b>${esc(err.field)}</b>: ` : ""}${esc(err.message)}`;
     this.status.dataset.field = err.field ?? "";
+    if (!this.data) this.body.innerHTML = `<div class="hint">Nothing to show: the server refused the question above.</div>`;
   }
 
   // --- drawing ---------------------------------------------------------------------------
