@@ -100,7 +100,7 @@ def test_a_step_answers_then_a_delta_shows_it(client: TestClient) -> None:
         ({"type": "teleport", "id": 1}, "invalid", "type"),
         ({"id": 1}, "invalid", "type"),
         ({"type": "ping", "id": 1, "extra": 1}, "invalid", "extra"),
-        ({"type": "ping", "id": 1, "v": 2}, "unsupported_version", "v"),
+        ({"type": "ping", "id": 1, "v": 3}, "unsupported_version", "v"),
     ],
 )
 def test_bad_requests_name_the_field_and_change_nothing(client: TestClient, msg: dict[str, Any], code: str,
