@@ -137,7 +137,9 @@ class PagePanel {
     await until(() => this.ctx.store.loaded && this.ctx.sessionId, 15000);
     if (side === "right") await until(() => this.ctx.compare?.active, 3000);
     this.opener = document.activeElement;
-    this.sel = { side: side === "right" && !this.ctx.compare?.active ? "left" : side, pfn: q.get("page") };
+    const raw = q.get("page");
+    // A number is a pfn; anything else goes to the server as it is, for its refusal naming `pfn`.
+    this.sel = { side: side === "right" && !this.ctx.compare?.active ? "left" : side, pfn: /^\d{1,12}$/.test(raw) ? +raw : raw };
     this._show();
     if (ENCODING_NAMES.includes(enc)) this.chosen = enc;
     // A wrong side or encoding: the server's answer says what is wrong, naming the field; the panel goes on
@@ -189,7 +191,7 @@ class PagePanel {
     const back = this.opener;
     this.opener = null;
     if (back && back.isConnected && back !== document.body) back.focus({ preventScroll: true });
-    else document.getElementById("topbar")?.querySelector("button")?.blur();
+    else if (this.el.contains(document.activeElement)) document.activeElement.blur();
   }
 
   // --- asking the server -----------------------------------------------------------------
