@@ -21,7 +21,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from . import eventlog, page_api, seedfile, serverinfo
+from . import claims_api, eventlog, page_api, seedfile, serverinfo
 from .errors import LimitError
 from .heavy import Deadline, HeavyWork
 from .http_errors import error_response, install_error_handlers
@@ -284,6 +284,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for routes in (eventlog, serverinfo, seedfile):  # issue 9: the log's events, LAN links, seed lines
         routes.register(app)
     page_api.register(app)  # issue 10: a page as the kernel and its tools see it (app/page_api.py)
+    claims_api.register(app)  # issue 11: a review tour's claim, computed under both designs
 
     @app.websocket("/ws/{sid}")
     async def ws(websocket: WebSocket, sid: str) -> None:

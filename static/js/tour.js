@@ -1,6 +1,7 @@
 // Guided tours: a tour preset (app/presets.py) played one step at a time,
 // with its narrative beside the picture, and "predict, then reveal": before a
-// step that asks, the learner guesses where a boundary will point, then sees.
+// step that asks, the learner guesses where a boundary will point (or answers
+// a question: predict.js), then sees.
 //
 // The tour's position is the timeline's: a tour session starts with its setup
 // steps applied, so after `setup + p` steps the learner has seen p narrated
@@ -128,7 +129,10 @@ export class Tour {
       this.docs.set(name, doc);
     }
     if (this.name !== name) return;
+    if (doc?.steps?.some((s) => s?.predict?.choices)) this.pm ??= await import("./predict.js").then((x) => x.attach(this), () => null);
+    if (this.name !== name) return;
     this.model = doc?.kind === "tour" ? tourModel(doc) : null;
+    this.pm?.load(name, doc);
     this.ctx.invalidate({ tour: true, timeline: true });
   }
 
@@ -192,6 +196,7 @@ export class Tour {
       return null;
     }
     const want = m.steps[p];
+    if (this.pm?.refuse(p)) return null;
     if (cursor < length) {
       const have = this.ctx.hist.steps[cursor];
       if (!this.ctx.hist.known || sameStep(have, want)) return tv.travel(cursor + 1);
@@ -223,7 +228,8 @@ export class Tour {
     const n = m.steps.length;
     const now = p <= 0 ? m.intro : p <= n ? m.steps[p - 1].say ?? "" : "";
     const next = p < 0 ? "The tour's setup." : p < n ? m.steps[p].say ?? "" : p === n ? m.outro : "";
-    return { p, n, now, next, prompt: p >= 0 && p < n ? m.steps[p].predict?.prompt ?? "" : "" };
+    const a = p >= 0 && p < n ? m.steps[p].predict : null;
+    return { p, n, now, next, prompt: a?.prompt ?? a?.question ?? "" };
   }
 
   render() {
@@ -267,7 +273,7 @@ export class Tour {
     }
     // The reveal, for a step that asked.
     const asked = p >= 1 && p <= n ? m.steps[p - 1].predict : null;
-    if (asked && store.loaded && off < 0) {
+    if (asked?.boundary && store.loaded && off < 0) {
       const b = asked.boundary;
       const actual = store.boundary(b.order, b.migratetype);
       const g = this.guesses.get(p - 1);
@@ -278,6 +284,7 @@ export class Tour {
         `boundary[${b.order}][${esc(b.migratetype)}] now points at <b>${esc(boundaryText(actual, b.zone))}</b>` +
         `${g !== undefined && !right ? ` (you said ${esc(said)})` : ""}.</div>`);
     }
+    parts.push(this.pm?.reveal(p, off) ?? "");
     if (p === n && off < 0) parts.push(`<div class="tour-outro" data-testid="tour-outro"><b>In short.</b> ${esc(m.outro)}</div>`);
     if (off >= 0) {
       parts.push(`<div class="tour-off" data-testid="tour-off">You left the tour's path at its step ${off + 1}: ` +
@@ -286,7 +293,8 @@ export class Tour {
     }
     // Predict, then reveal.
     const ask = p >= 0 && p < n && off < 0 ? m.steps[p].predict : null;
-    if (ask && store.loaded) {
+    parts.push(this.pm?.ask(p, off, ro) ?? "");
+    if (ask?.boundary && store.loaded) {
       const b = ask.boundary;
       const z = store.zone(b.zone);
       const g = this.guesses.get(p);
@@ -310,11 +318,12 @@ export class Tour {
         `blocks in bold are on the list now. Pick one, then Next reveals.</div>${pick}` +
         `${g !== undefined ? `<div class="hint" data-testid="predict-guess">your guess: <b>${g === "head" ? "the list head" : `block ${g}`}</b></div>` : ""}</div>`);
     }
-    const nextLbl = off >= 0 ? "Back to the tour" : ask ? (this.guesses.has(p) ? "Reveal" : "Skip & reveal") : p === 0 ? "Start" : "Next";
+    const wait = this.pm?.waiting(p);
+    const nextLbl = off >= 0 ? "Back to the tour" : wait ? "Answer first" : ask ? (this.guesses.has(p) ? "Reveal" : "Skip & reveal") : p === 0 ? "Start" : "Next";
     parts.push(`<div class="row tour-btns">` +
       `<button class="btn" data-act="back" data-testid="tour-back" title="Back one step (B)"${ro || p <= 0 ? " disabled" : ""}>◂ Back</button>` +
       `<button class="btn primary" data-act="next" data-testid="tour-next" title="Play the tour's next step (N)"` +
-      `${ro || (p >= n && this.ctx.timeline.cursor >= this.ctx.timeline.length) ? " disabled" : ""}>${nextLbl} ▸ <kbd>N</kbd></button>` +
+      `${ro || wait || (p >= n && this.ctx.timeline.cursor >= this.ctx.timeline.length) ? " disabled" : ""}>${nextLbl} ▸ <kbd>N</kbd></button>` +
       `<button class="btn" data-act="restart" data-testid="tour-restart" title="Back to the tour's start"${ro || p === 0 ? " disabled" : ""}>Restart</button>` +
       `<div class="err" data-testid="error" data-for="tour" role="alert" hidden></div></div>`);
     const html = parts.join("");
@@ -328,6 +337,7 @@ export class Tour {
       setHTML(this.el, html);
       if (keep) this.el.querySelector('[data-for="tour"]').outerHTML = keep;
       if (focused) this.el.querySelector(`[data-act="${focused}"], [data-guess="${focused}"]`)?.focus();
+      this.pm?.drawn(p);
     }
     setAttr(this.el, "data-pos", p);
   }

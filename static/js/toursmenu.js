@@ -34,11 +34,20 @@ export class ToursMenu {
     }
     const ro = this.ctx.ui.role !== "controller";
     const now = this.ctx.session?.preset;
-    this.pop.innerHTML = `<div class="tours-head"><b>Guided tours</b><span class="hint">${ro
+    const item = (p) => `<button class="tour-item" role="menuitem" data-tour="${esc(p.name)}" data-testid="tour-item"` +
+      ` data-group="${esc(p.group ?? "tours")}"${ro ? " disabled" : ""}${p.name === now ? ' aria-current="true"' : ""}>` +
+      `<b>${esc(p.title)}</b><span>${esc(p.description)}</span></button>`;
+    // The review's arguments first, in their order, apart from the lab's own tours.
+    const review = this.list.filter((p) => p.group === "review");
+    const own = this.list.filter((p) => p.group !== "review");
+    const group = (id, title, hint, items) => (items.length
+      ? `<div class="tours-group" role="group"${id === "tours" && review.length ? ' style="border-top: var(--bw) solid var(--line); margin-top: 0.35rem; padding-top: 0.35rem"' : ""} aria-labelledby="tg-${id}" data-testid="tours-group-${id}">` +
+        `<div class="tours-head" id="tg-${id}"><b>${title}</b><span class="hint">${hint}</span></div>${items.map(item).join("")}</div>`
+      : "");
+    this.pop.innerHTML = `<div class="tours-head"><span class="hint">${ro
       ? "only the session's controller starts one" : "one click starts it (the session resets to it)"}</span></div>` +
-      this.list.map((p) => `<button class="tour-item" role="menuitem" data-tour="${esc(p.name)}" data-testid="tour-item"` +
-        `${ro ? " disabled" : ""}${p.name === now ? ' aria-current="true"' : ""}><b>${esc(p.title)}</b>` +
-        `<span>${esc(p.description)}</span></button>`).join("");
+      group("review", "The review, argument by argument", "seed and reporting side by side; predict, then see", review) +
+      group("tours", "Guided tours", "one seed behaviour each", own);
     this.pop.querySelector("button:not(:disabled)")?.focus();
   }
 
