@@ -7,11 +7,11 @@ may ask, as for its state (the session id is the right to read).  Both run
 on the event loop, where all of a session's work runs, so a view never sees
 a step half done; each costs O(max_order) (a page's block is found by
 walking up its aligned heads, the totals from counts the zones keep).
-In compare mode `side=left` (the default: the seed, the session's own
-machine) or `side=right` (free page reporting) chooses the machine, as for
-`/state`.  Errors name the field: `encoding` (unknown), `pfn` (not an
-integer, or outside the machine), `side` (not left or right, or right
-outside compare mode), `id` (no such session).
+Errors name the field: `encoding` (unknown), `pfn` (not an integer, or
+outside the machine), `id` (no such session), `side` (not left or right, or
+right outside compare mode).  In compare mode (core/pair.py) `side=right`
+reads the right machine (free page reporting); `left`, the default, the
+session's own (the seed).
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ def register(app: FastAPI) -> None:
     async def session_page(sid: str, pfn: int, encoding: str | None = None, side: str | None = None) -> Any:
         """One page under `encoding` (offline-alias, dirty-unhinted, uptodate-reported; default: the
         design's own): its struct page fields, PageBuddy/PageOffline, /proc/kpageflags, makedumpfile's
-        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document); `side`: which
-        machine of a compare session."""
+        verdict and whether crash/drgn list walkers see it (a hinting-page/1 document)."""
         session = manager.get(sid)
         if session is None:
             return no_session(sid)

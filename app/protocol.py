@@ -84,7 +84,7 @@ class ResetMsg(_Request):
     preset: str | None = Field(None, max_length=100)
     scenario: dict[str, Any] | None = None
     compare: bool | None = Field(None, description="Compare mode on or off for the new start (default: what the "
-                                 "preset or scenario says with its top-level `compare`).")
+                                 "preset or scenario says with its top-level `compare`, else the session's mode now).")
 
 
 class CompareMsg(_Request):

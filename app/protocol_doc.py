@@ -160,7 +160,8 @@ both sides' chart samples (`samples`: `fields`, then per side points over the hi
 its `pair` holds the right side's `changes`, `events`, `results` ({{index, result}}) and
 the new chart points.  The exported scenario says `"compare": true`.  Over HTTP,
 `GET /api/sessions/<id>/state?side=right` is the right machine (`side=left`, the
-default, the left; `side=right` outside compare mode is 422 naming `side`).
+default, the left; `side=right` outside compare mode is 422 naming `side`); the same holds for
+`/page/<pfn>?side=right` and `/pages?side=right`.
 
 ### Version
 
@@ -189,8 +190,8 @@ check of what was already invalid.
 | `GET /api/sessions/<id>/scenario` | the session's history as hinting-scenario/1 |
 | `GET /api/sessions/<id>/steps?start=N&stop=M` | `{{start, stop, length, cursor, steps}}` |
 | `GET /api/sessions/<id>/frames?start=N&stop=M&zone=Z` | the states at positions N..M (a count, size and time budget) |
-| `GET /api/sessions/<id>/page/<pfn>?encoding=E` | hinting-page/1: a page's struct page, what tools conclude |
-| `GET /api/sessions/<id>/pages?encoding=E` | hinting-pages/1: per zone (docs/page-representation.md) |
+| `GET /api/sessions/<id>/page/<pfn>?encoding=E&side=S` | hinting-page/1: a page's struct page, what tools conclude |
+| `GET /api/sessions/<id>/pages?encoding=E&side=S` | hinting-pages/1: per zone (docs/page-representation.md) |
 | `POST /api/links`, `GET /api/links/<id>` | stored permalinks |
 | `GET /api/presets`, `GET /api/presets/<name>` | the presets, a preset's scenario |
 | `GET /healthz` | `{{"ok": true, ...}}` |

@@ -308,6 +308,9 @@ class Connection:
         if isinstance(msg, ResetMsg):
             scenario, preset = self.manager.scenario_from(msg.model_dump(include={"preset", "scenario", "compare"},
                                                                          exclude_none=True))
+            if session.compare and "compare" not in scenario.extra:
+                # A reset keeps compare mode unless the message or the document says otherwise.
+                scenario.extra = {**scenario.extra, "compare": True}
             session.reset(scenario, preset)
             self.reply(ResultMsg(id=msg.id, ok=True, result={"preset": preset}))
             return

@@ -26,23 +26,13 @@ export function makeActions(ctx) {
       const i = store.zones.findIndex((z) => z.name === ui.zone);
       actions.setZone(store.zones[(i + 1) % store.zones.length].name);
     },
-    /**
-     * The page panel's hook: a block (grid or map) was clicked.  `side` "left" is the session's own machine
-     * (the only one outside compare mode; GET /api/sessions/{sid}/page/{pfn}?side=left|right).  `page`: the
-     * page clicked (any of the block's), `pfn`: the block's head.
-     */
-    announceBlock(pfn, side = "left") {
-      const b = store.blockAt(pfn);
-      if (!b) return;
-      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: {
-        sid: ctx.sessionId, side, zone: b.zone, pfn: b.pfn, order: b.order, design: store.config.hinting.design ?? "seed", page: pfn,
-      } }));
-    },
+    /** `pfn`: any page of the block (`page` in hl:block-select: the page panel shows that one). */
     selectBlock(pfn) {
       const b = store.blockAt(pfn);
       ui.selection = { type: "block", pfn: b ? b.pfn : pfn };
       if (b && b.zone !== ui.zone) actions.setZone(b.zone);
       setHighlight([b ? b.pfn : pfn], b?.key ? [`${b.zone}|${b.key}`] : []);
+      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: ctx.sessionId, side: "left", zone: b?.zone, pfn: b?.pfn, order: b?.order, page: pfn } }));
     },
     selectList(zone, order, mt) {
       ui.selection = { type: "list", zone, order, mt };

@@ -51,7 +51,6 @@ export const KEYS = [
   ["Q", "present: QR code, audience, raised hands, control"],
   ["P", "projector mode"],
   ["D", "dark / light theme"],
-  ["V", "compare mode: the seed and free page reporting side by side, in lockstep"],
 ];
 
 export class Controls {
@@ -174,13 +173,7 @@ export class Controls {
 
   reset() {
     const preset = $("#reset-preset").value || this.ctx.session?.preset || "default";
-    // Compare mode stays on across a reset (a preset that asks for it turns it on by itself).
-    return this.send({ type: "reset", preset, ...(this.ctx.session?.compare ? { compare: true } : {}) }, "reset");
-  }
-
-  /** Compare mode on or off on this session's history (V). */
-  compare(on = !this.ctx.session?.compare) {
-    return this.send({ type: "compare", on }, "compare");
+    return this.send({ type: "reset", preset }, "reset");
   }
 
   async share() {
@@ -218,7 +211,7 @@ export class Controls {
     on("#hinting-start", "click", () => this.hinting(true));
     on("#hinting-stop", "click", () => this.hinting(false));
     on("#reset", "click", () => this.reset());
-    on("#compare-toggle", "click", () => this.compare());
+    on("#compare-toggle", "click", () => this.send({ type: "compare", on: !this.ctx.session?.compare }, "reset"));
     on("#share", "click", () => this.share());
     on("#theme-toggle", "click", () => this.ctx.actions.toggleTheme());
     on("#projector-toggle", "click", () => this.ctx.actions.toggleProjector());
@@ -418,11 +411,10 @@ export class Controls {
       case "l": case "L": this.share(); break;
       case "p": case "P": actions.toggleProjector(); break;
       case "d": case "D": actions.toggleTheme(); break;
-      case "v": case "V": this.compare(); break;
       case "k": case "K": {
         const s = this.ctx.ui.selection;
         const p = s?.type === "block" ? s.pfn : s?.ev?.blocks?.[0];
-        if (p !== undefined) actions.announceBlock(p);
+        if (p !== undefined) actions.selectBlock(p);
         break;
       }
       default:

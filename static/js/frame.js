@@ -12,8 +12,6 @@ import { mergeDirty, newDirty } from "./store.js";
 
 const BUSY_GAP_MS = 70;
 const URGENT = ["full", "selection", "zoneChanged", "modeChanged", "themeChanged", "layout", "role", "tour"];
-// Views loaded on first use (compare mode, the lock lane): {render(d)} each, drawn after the others.
-export const lateViews = new Set();
 
 export class Frames {
   /** `views`: {name: view with render(d)}; `after(d, stateChanged)` runs the rest (controls, timeline, ...). */
@@ -70,7 +68,7 @@ export class Frames {
     Object.assign(d, extra, { full: d.full || extra.full });
     this.extra = {};
     if (!ctx.store.loaded) return;
-    const stateChanged = d.full || d.compare || d.now || d.hinting || d.zones.size || d.host || d.anomalies || d.zoneChanged ||
+    const stateChanged = d.full || d.now || d.hinting || d.zones.size || d.host || d.anomalies || d.zoneChanged ||
       d.modeChanged || d.selection || d.layout || d.session || d.events || d.role || d.timeline || d.tour;
     const v = ctx.views;
     this.stats.frames++;
@@ -89,7 +87,6 @@ export class Frames {
       this.timed("timeline", () => ctx.timelineView.render());
       this.timed("tour", () => ctx.tour.render());
       if (d.session || d.role || d.full) ctx.present.render();
-      for (const view of lateViews) this.timed(view.name ?? "late", () => view.render(d));
       ctx.afterFrame?.(d);
     } else if (d.themeChanged) ctx.timelineView.draw();
     if (!this.firstRendered) {

@@ -7,7 +7,7 @@ import { makeActions } from "./actions.js";
 import { Connection } from "./connection.js";
 import { Controls } from "./controls.js";
 import { Autoplay, parseEmbed, renderEmbedBar } from "./embed.js";
-import { Frames, lateViews } from "./frame.js";
+import { Frames } from "./frame.js";
 import { checkPayload, codeFromHash, decodePayload } from "./permalink.js";
 import { Present, askToken } from "./present.js";
 import { History, createSession, restoreSession, sessionIdFromPath, showSessionUrl, storeToken, storedToken } from "./session.js";
@@ -88,41 +88,12 @@ const pagePanel = lazy(() => import("./pagepanel/index.js").then((m) => m.instal
 document.addEventListener("hl:block-select", (e) => ctx.pagePanel || pagePanel().then((p) => p.open(e.detail)));
 if (/[?&]page=/.test(location.search)) pagePanel().then((p) => p.fromQuery(new URLSearchParams(location.search)));
 const autoplay = embedOpts.autoplay ? new Autoplay(ctx, embedOpts) : null;
-// Compare mode (issue 11) and the zone-lock lane load on first use (static/js/compare/): a page that
-// shows neither never fetches them.  Messages that arrive while they load wait in order.
-const comparePending = [];
-const compareNow = lazy(() => import("./compare/index.js").then((m) => {
-  ctx.compare = new m.Compare(ctx);
-  ctx.compare.name = "compare";
-  lateViews.add(ctx.compare);
-  for (const [msg, d] of comparePending.splice(0)) ctx.compare.onMessage(msg, d);
-  return ctx.compare;
-}));
-// `?compare=1` (or 0) on a session's page: once this page controls it, put it in (or out of) compare mode.
-const wantCompare = new URLSearchParams(location.search).get("compare");
-let compareAsked = !wantCompare;
-function askCompare() {
-  if (compareAsked || ui.role !== "controller" || !ctx.session) return;
-  compareAsked = true;
-  if (!!ctx.session.compare !== (wantCompare === "1")) controls.compare(wantCompare === "1");
-}
-ctx.onPair = (msg, d) => {
-  askCompare();
-  const on = !!msg.pair;
-  if (msg.type === "snapshot") document.getElementById("compare-toggle").setAttribute("aria-pressed", String(on));
-  if (ctx.compare) ctx.compare.onMessage(msg, d);
-  else if (on) { comparePending.push([msg, d]); compareNow(); }
-  // The lock lane of a single machine: in stepping mode, where the holds can be followed one by one,
-  // once the work has taken the lock (so the dashboard's first load does not carry it).
-  if (!ctx.lockLane && !on && store.config?.hinting?.stepping && store.hinting?.costs?.lock?.holds > 0) {
-    ctx.lockLane = true;
-    import("./compare/single.js").then((m) => { const v = m.singleLane(ctx); lateViews.add(v); ctx.invalidate({ layout: true }); });
-  }
-};
 Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, share, autoplay, zoneView, freeArea, host });
 ctx.views = { zone: zoneView, freeArea, batch, memmap, host, events, explain, inspector };
 ctx.afterFrame = () => { if (embedOpts.embed) renderEmbedBar(ctx); };
 const sync = new Sync(ctx, frames, stats);
+const pair = (m) => (m.pair || ctx.cmp || store.hinting?.costs?.lock?.holds || /compare=/.test(location.search)) &&
+  (ctx.cmp ??= import("./compare/hook.js")).then((h) => h.onMessage(ctx, m));
 phone.addEventListener("change", () => { setPhone(); ctx.invalidate({ modeChanged: true, layout: true, full: true }); });
 $("#reset-preset").addEventListener("change", (e) => { e.target.dataset.touched = "1"; });
 $("#workload-live").addEventListener("input", (e) => { e.target.dataset.touched = "1"; });
@@ -154,8 +125,8 @@ function connect(id) {
     url: `${proto}//${location.host}/ws/${encodeURIComponent(id)}`,
     token,
     onStatus: setStatus,
-    onSnapshot: (msg) => sync.onSnapshot(msg),
-    onDelta: (msg) => sync.onDelta(msg),
+    onSnapshot: (msg) => { sync.onSnapshot(msg); pair(msg); },
+    onDelta: (msg) => { sync.onDelta(msg); pair(msg); },
     onAudience,
     onRole(role, owner, hello) {
       const was = ui.role;
@@ -168,7 +139,6 @@ function connect(id) {
           : "The presenter took control back.");
       }
       ctx.invalidate({ role: true, session: true });
-      askCompare();
       maybeOpen();
     },
     onError(err) { if (err?.code !== "no_session") toast(err?.message ?? "server error"); },
@@ -292,7 +262,7 @@ async function boot() {
         const early = attempt === 0 && window.__hlSession
           ? await window.__hlSession.catch(() => null) : null;
         if (early && !early.ok) throw early.data.error ?? { code: "failed", message: "could not create a session" };
-        const s = early ? early.data : await createSession({ preset, ...(new URLSearchParams(location.search).get("compare") === "1" ? { compare: true } : {}) });
+        const s = early ? early.data : await createSession({ preset });
         id = s.id;
         storeToken(id, s.control_token);
         showSessionUrl(id);

@@ -62,7 +62,6 @@ export class Sync {
     this.sessionChanged();
     this.frames.merge(d, true);
     this.frames.invalidate({ timeline: true });
-    ctx.onPair?.(msg, d);
     ctx.maybeOpen();
   }
 
@@ -113,7 +112,6 @@ export class Sync {
     const work = store.hinting?.work;
     if (work?.zone && work.zone !== oldWork?.zone && store.config.hinting.stepping) ctx.actions.setZone(work.zone);
     this.frames.merge(d);
-    if (msg.pair || !ctx.lockLane) ctx.onPair?.(msg, d);
     const tl = msg.session?.timeline;
     const was = ctx.timeline;
     ctx.timeline = { cursor: msg.cursor ?? tl?.cursor ?? was.cursor, length: msg.history_length ?? tl?.length ?? was.length,

@@ -88,6 +88,12 @@ def test_compare_toggles_on_a_running_history(client: TestClient) -> None:
     assert snap["pair"]["state"]["config"]["hinting"]["design"] == "reporting"
     assert snap["session"]["timeline"]["cursor"] == 2 and snap["session"]["timeline"]["length"] == 3
     assert send(ws, type="undo", id=7)["ok"]  # the start is kept: the preset's own steps are not undone
+    assert send(ws, type="reset", id=70, preset="tiny")["ok"]  # a reset keeps compare mode...
+    assert recv_until(ws, "snapshot")["session"]["compare"] is True
+    assert send(ws, type="reset", id=71, preset="tiny", compare=False)["ok"]  # ...unless told otherwise
+    assert recv_until(ws, "snapshot")["session"]["compare"] is False
+    assert send(ws, type="compare", id=72, on=True)["ok"]
+    recv_until(ws, "snapshot")
     assert send(ws, type="compare", id=8, on=False)["ok"]
     snap = recv_until(ws, "snapshot")
     assert snap["pair"] is None and snap["session"]["compare"] is False
@@ -101,6 +107,21 @@ def test_a_free_clicked_on_the_right_frees_the_same_allocation_on_both(client: T
     assert send(ws, type="do", id=2, side="right", step={"do": "free", "pfn": right_pfn})["ok"]
     left, right = both_states(client, s["id"])
     assert left["zones"][0]["allocated"] == right["zones"][0]["allocated"] == []
+
+
+def test_the_page_api_reads_either_side(client: TestClient) -> None:
+    s = new_session(client, {"preset": "tiny", "compare": True})
+    left = client.get(f"/api/sessions/{s['id']}/page/0").json()
+    right = client.get(f"/api/sessions/{s['id']}/page/0", params={"side": "right"}).json()
+    assert left != right  # each side's design: its own default encoding of the mark
+    assert client.get(f"/api/sessions/{s['id']}/page/0", params={"side": "left"}).json() == left
+    pages = client.get(f"/api/sessions/{s['id']}/pages", params={"side": "right"})
+    assert pages.status_code == 200
+    single = new_session(client, {"preset": "tiny"})
+    r = client.get(f"/api/sessions/{single['id']}/page/0", params={"side": "right"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "side"
+    r = client.get(f"/api/sessions/{s['id']}/pages", params={"side": "up"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "side"
 
 
 def test_bad_compare_input_is_refused_naming_the_field(client: TestClient) -> None:

@@ -11,7 +11,7 @@
 //
 // The page panel's hook: every block of the grids and small maps carries
 // data-side, data-zone, data-pfn and data-order; a click dispatches
-//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, design, page}})
+//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, page}})
 // where GET /api/sessions/{sid}/page/{pfn}?side={side} answers for that side
 // (side=left, the default, is the session's own machine).
 
@@ -69,14 +69,14 @@ export class Compare {
     let width = 0;
     this.ro = new ResizeObserver(([e]) => {
       const w = Math.round(e.contentRect.width);
-      if (w !== width) { width = w; this.ctx.invalidate({ compare: true, layout: true }); }
+      if (w !== width) { width = w; this.ctx.invalidate({ compare: true, now: true, layout: true }); }
     });
     this.ro.observe(area);
   }
 
   // --- messages (main.js passes every snapshot and delta) ---------------------------------
 
-  onMessage(msg, leftDirty) {
+  onMessage(msg) {
     if (msg.type === "snapshot") {
       if (!msg.pair) { this.setActive(false); return; }
       this.setActive(true);
@@ -85,6 +85,7 @@ export class Compare {
       this.pending = newDirty(true);
       this.last = { step: null, results: null, events: { left: [], right: [] }, inserted: null, holds: null, index: -1 };
       this.holdsSeen = { left: this._holds(this.ctx.store), right: this._holds(this.right) };
+      this._keepLeftLists();
       this.ctx.invalidate({ layout: true });
       return;
     }
@@ -104,6 +105,7 @@ export class Compare {
       const rr = p.results?.find((r) => r.index === s.index)?.result ?? null;
       const zone = this.zone;
       const ins = (dirty) => dirty?.zones.get(zone)?.inserted ?? new Map();
+      const leftDirty = { zones: new Map([[zone, { inserted: this._leftInserted(msg.changes, zone) }]]) };
       const holds = { left: this._newHolds(this.ctx.store, "left"), right: this._newHolds(this.right, "right") };
       this.last = {
         step: s.step, index: s.index, results: { left: s.result, right: rr ?? s.result },
@@ -111,7 +113,39 @@ export class Compare {
         inserted: { left: ins(leftDirty), right: ins(d) }, holds,
       };
     }
-    this.ctx.invalidate({ compare: true });
+    this.ctx.invalidate({ compare: true, now: true });
+  }
+
+  /**
+   * The blocks a delta put on the left side's lists of hinting orders (the left store has applied it
+   * already): each changed list against the copy kept from the last delta.
+   */
+  _leftInserted(changes, zone) {
+    const out = new Map();
+    const z = this.ctx.store.zone(zone);
+    const min = this.ctx.store.config.hinting.min_order;
+    if (!z) return out;
+    if (this._prevZone !== zone) { this._prev = new Map(); this._prevZone = zone; }
+    for (const key of Object.keys(changes?.zones?.[zone]?.lists ?? {})) {
+      if (+key.slice(0, key.indexOf("/")) < min) continue;
+      const now = z.lists.get(key) ?? [];
+      const before = this._prev.get(key);
+      if (before) {
+        const added = now.filter((p) => !before.has(p));
+        if (added.length) out.set(key, new Set(added));
+      }
+      this._prev.set(key, new Set(now));
+    }
+    return out;
+  }
+
+  _keepLeftLists() {
+    const z = this.ctx.store.zone(this.zone);
+    this._prev = new Map();
+    this._prevZone = this.zone;
+    if (!z) return;
+    const min = this.ctx.store.config.hinting.min_order;
+    for (const [key, pfns] of z.lists) if (+key.slice(0, key.indexOf("/")) >= min) this._prev.set(key, new Set(pfns));
   }
 
   _holds(store) { return store.hinting?.costs?.lock?.holds ?? 0; }
@@ -135,13 +169,14 @@ export class Compare {
 
   // --- the page panel's hook --------------------------------------------------------------
 
+  /** `page`: the page clicked (a small map's may be a tail), `pfn` its block's head. */
   select(side, zone, pfn, order, page = pfn) {
     this.selected = { side, zone, pfn, order };
-    const store = side === "left" ? this.ctx.store : this.right;
-    const detail = { sid: this.ctx.sessionId, side, zone, pfn, order, design: store.config.hinting.design, page };
-    document.dispatchEvent(new CustomEvent("hl:block-select", { detail }));
-    if (side === "left") this.ctx.actions.selectBlock(pfn); // the map and the inspector show the left side
-    this.ctx.invalidate({ compare: true, selection: true });
+    // The left side is the dashboard's own machine: selecting there selects in the map and the inspector
+    // too, and actions.selectBlock sends the event.
+    if (side === "left") this.ctx.actions.selectBlock(page);
+    else document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: this.ctx.sessionId, side, zone, pfn, order, page } }));
+    this.ctx.invalidate({ compare: true, now: true, selection: true });
   }
 
   // --- drawing (once per animation frame, from frame.js) ---------------------------------
@@ -154,7 +189,7 @@ export class Compare {
     // While a workload runs, the grids redraw ~4 times a second and the charts ~2: the eye follows no more,
     // and every frame left to the browser keeps the page smooth.
     if (busy && !urgent && now - this.lastDraw < 250) {
-      if (!this._later) this._later = setTimeout(() => { this._later = 0; this.ctx.invalidate({ compare: true }); }, 260);
+      if (!this._later) this._later = setTimeout(() => { this._later = 0; this.ctx.invalidate({ compare: true, now: true }); }, 260);
       return;
     }
     this.lastDraw = now;

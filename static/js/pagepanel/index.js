@@ -12,7 +12,6 @@
 // Non-modal: the dashboard stays usable beside it (a drawer on the right, a
 // sheet on a phone); Esc closes it and gives the focus back.
 
-import { lateViews } from "../frame.js";
 import { esc } from "../util.js";
 import { ENCODING_NAMES, OWN, encodingLabel, pageHtml, totalsHtml } from "./render.js";
 
@@ -21,8 +20,11 @@ const BUSY_GAP_MS = 1000; // while a workload runs, ask at most once a second (a
 
 export function install(ctx) {
   if (!ctx.pagePanel) {
-    ctx.pagePanel = new PagePanel(ctx);
-    lateViews.add(ctx.pagePanel);
+    const panel = new PagePanel(ctx);
+    ctx.pagePanel = panel;
+    // Drawn after each frame the dashboard draws (frame.js calls ctx.afterFrame); whatever was there runs first.
+    const before = ctx.afterFrame;
+    ctx.afterFrame = (d) => { before?.(d); panel.render(d); };
   }
   return ctx.pagePanel;
 }
@@ -116,14 +118,24 @@ class PagePanel {
     return OWN[design] ?? "offline-alias";
   }
 
-  /** A block was clicked (the hl:block-select detail): its page (the clicked pfn, or the block's head). */
+  /**
+   * A block was selected (the hl:block-select detail): show its page (the one clicked, or the block's head).
+   * The panel opens on what the user did (a click, K); a selection that only follows the presenter's view
+   * moves an open panel but does not open one on every phone in the room.  A selection of the block whose
+   * page is shown keeps that page (a tail stays a tail).
+   */
   open(detail) {
-    if (!detail || detail.sid !== this.ctx.sessionId) return;
+    if (!detail || detail.sid !== this.ctx.sessionId || !Number.isInteger(detail.pfn)) return;
     const side = detail.side === "right" ? "right" : "left";
     const pfn = Number.isInteger(detail.page) ? detail.page : detail.pfn;
     const wasOpen = !this.el.hidden;
+    if (!wasOpen && navigator.userActivation && !navigator.userActivation.isActive) return;
     if (!wasOpen && !this.el.contains(document.activeElement)) this.opener = document.activeElement;
-    if (wasOpen && this.sel?.side === side && this.sel.pfn === pfn) return;
+    if (wasOpen && this.sel?.side === side) {
+      if (this.sel.pfn === pfn) return;
+      const shown = this.store(side)?.blockAt(this.sel.pfn);
+      if (pfn === detail.pfn && shown?.pfn === detail.pfn) return;
+    }
     this.sel = { side, pfn };
     this._show();
     this.ask(true);
@@ -167,7 +179,8 @@ class PagePanel {
       cmp.selected = { side, zone: b.zone, pfn: b.pfn, order: b.order };
       this.ctx.invalidate({ compare: true, selection: true });
     }
-    if (side === "left") this.ctx.actions.selectBlock(b.pfn);
+    // The map, the grid and the inspector select its block (hl:block-select comes back with this very page).
+    if (side === "left") this.ctx.actions.selectBlock(pfn);
   }
 
   _show() {
@@ -290,12 +303,6 @@ class PagePanel {
     if (!this.sel || this.el.hidden) return;
     const { side } = this.sel;
     if (side === "right" && !this.ctx.compare?.active) { this.sel = { side: "left", pfn: this.sel.pfn }; this.ask(true); return; }
-    // The inspector's selection moved to another block of this machine: follow it.
-    const sel = this.ctx.ui.selection;
-    if (d.selection && side === "left" && sel?.type === "block" && this.data) {
-      const b = this.ctx.store.blockAt(this.sel.pfn);
-      if (!b || b.pfn !== sel.pfn) { this.sel = { side, pfn: sel.pfn }; this.ask(true); return; }
-    }
     const changed = d.full || d.now || d.hinting || d.batch || d.zones.size > 0 || (side === "right" && d.compare);
     if (!changed) return;
     if (this.data) this._zone();

@@ -278,7 +278,7 @@ export class FreeAreaView {
         if (m.ring.has(s.pfn)) cls += " anom";
         if (!ui.busy && ((arrived && arrived.has(s.pfn)) || (before && !before.has(s.pfn) && !d.full))) cls += " new";
         if (ui.dropped.has(s.pfn)) cls += " dropped";
-        parts.push(`<span class="${cls}" data-testid="block" data-side="left" data-zone="${esc(z.name)}" data-order="${order}" data-pfn="${s.pfn}" data-hinted="${s.hinted}"` +
+        parts.push(`<span class="${cls}" data-testid="block" data-pfn="${s.pfn}" data-hinted="${s.hinted}"` +
           ` title="pfn ${s.pfn} · order ${order} · ${mt}${s.hinted ? " · Hinted" : ""}">${s.pfn}</span>`);
       } else {
         const h = s.hinted;
@@ -312,7 +312,6 @@ export class FreeAreaView {
     }
     const blk = e.target.closest(".blk");
     if (blk) {
-      actions.announceBlock(+blk.dataset.pfn);
       actions.selectBlock(+blk.dataset.pfn);
       return;
     }

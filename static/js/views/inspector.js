@@ -16,7 +16,7 @@ export class InspectorView {
       const m = e.target.closest("[data-move]");
       if (m) ctx.actions.prefillMove(+m.dataset.move);
       const p = e.target.closest("[data-page]");
-      if (p) ctx.actions.announceBlock(+p.dataset.page);
+      if (p) ctx.actions.selectBlock(+p.dataset.page);
       const c = e.target.closest("[data-clear]");
       if (c) ctx.actions.clearSelection();
     });

@@ -554,8 +554,7 @@ export class MemMapView {
     if (pfn === null) return;
     const b = this.ctx.store.blockAt(pfn);
     if (!b) return;
-    this.ctx.actions.announceBlock(pfn);
     if (b.kind === "allocated" && this.ctx.ui.role === "controller") this.ctx.actions.free(b.pfn, b.order, "map");
-    else this.ctx.actions.selectBlock(b.pfn);
+    else this.ctx.actions.selectBlock(pfn); // the page under the pointer: the page panel shows it
   }
 }
