@@ -26,7 +26,7 @@ export function makeActions(ctx) {
       const i = store.zones.findIndex((z) => z.name === ui.zone);
       actions.setZone(store.zones[(i + 1) % store.zones.length].name);
     },
-    /** `pfn`: any page of the block (`page` in hl:block-select: the page panel shows that one). */
+    // pfn: any page of the block (the page panel shows it)
     selectBlock(pfn) {
       const b = store.blockAt(pfn);
       ui.selection = { type: "block", pfn: b ? b.pfn : pfn };

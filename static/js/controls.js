@@ -32,7 +32,7 @@ export const KEYS = [
   ["T", "alloc migratetype: next one"],
   ["F", "free the selected block (or type a pfn)"],
   ["G", "move the selected block's pageblock"],
-  ["K", "struct page of the selected block (or event's): what kdump and /proc make of it"],
+  ["K", "the selected block's struct page"],
   [".  >", "advance the clock 10 / 100 ms"],
   ["+  −", "clock faster / slower"],
   ["W", "start / stop the workload"],
@@ -411,12 +411,7 @@ export class Controls {
       case "l": case "L": this.share(); break;
       case "p": case "P": actions.toggleProjector(); break;
       case "d": case "D": actions.toggleTheme(); break;
-      case "k": case "K": {
-        const s = this.ctx.ui.selection;
-        const p = s?.type === "block" ? s.pfn : s?.ev?.blocks?.[0];
-        if (p !== undefined) actions.selectBlock(p);
-        break;
-      }
+      case "k": case "K": if (this.ctx.ui.selection?.type === "block") actions.selectBlock(this.ctx.ui.selection.pfn); break;
       default:
         if (/^[1-9]$/.test(k) && store.zones[+k - 1]) actions.setZone(store.zones[+k - 1].name);
         else handled = false;

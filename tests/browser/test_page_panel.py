@@ -156,13 +156,40 @@ def test_lru_links_tail_pages_time_travel_and_keys(browser: Browser, server: Lab
     assert page.evaluate("() => document.activeElement?.dataset.testid") == "page-title"
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("page-panel")).to_be_hidden()
-    # The inspector's selection opens it again (single mode).
-    page.get_by_test_id("inspector-page").click()
+    # A batch entry, the grid, the map or an event's block: any selection the user makes opens it again.
+    page.locator(f'[data-testid="free-list"] .blk[data-pfn="{other}"]').click()
     expect(page.get_by_test_id("page-panel")).to_be_visible()
-    panel_shows(page, pfn)
+    panel_shows(page, other)
+
     page.get_by_test_id("page-close").click()
     expect(page.get_by_test_id("page-panel")).to_be_hidden()
     assert not page.errors  # type: ignore[attr-defined]
+    ctx.close()
+
+
+def test_the_audience_opens_its_own_panel_and_it_follows_the_presenter(browser: Browser, server: LabServer) -> None:
+    ctx, page, s = open_session(browser, server)
+    viewer_ctx = browser.new_context(viewport={"width": 1600, "height": 1000})
+    viewer = viewer_ctx.new_page()
+    viewer.goto(f"{server.url}/s/{s['id']}")
+    expect(viewer.get_by_test_id("role")).to_have_text("watching")
+    expect(viewer.get_by_test_id("follow-presenter")).to_be_checked()
+    hinted = sorted(page.evaluate("() => [...window.hintingLab.store.zone('Normal').hinted]"))
+    first, second = hinted[0], hinted[1]
+    block = '[data-testid="free-list"] .blk[data-pfn="{}"]'
+    # The presenter's selection reaches the viewer, whose page panel does not pop open by itself.
+    page.locator(block.format(first)).click()
+    panel_shows(page, first)
+    expect(viewer.locator(block.format(first))).to_have_class(__import__("re").compile(r"\bsel\b"))
+    viewer.wait_for_timeout(400)
+    expect(viewer.get_by_test_id("page-panel")).to_be_hidden()
+    # The viewer opens it (reading is allowed to watchers); then it follows the presenter's selection.
+    viewer.locator(block.format(first)).click()
+    expect(viewer.get_by_test_id("page-panel")).to_have_attribute("data-pfn", str(first))
+    expect(viewer.get_by_test_id("kpageflags")).to_have_text("BUDDY|OFFLINE")
+    page.locator(block.format(second)).click()
+    expect(viewer.get_by_test_id("page-panel")).to_have_attribute("data-pfn", str(second))
+    viewer_ctx.close()
     ctx.close()
 
 

@@ -16,6 +16,7 @@ import { esc } from "../util.js";
 import { ENCODING_NAMES, OWN, encodingLabel, pageHtml, totalsHtml } from "./render.js";
 
 const CSS = "/static/css/pagepanel.css";
+const USER_INPUT_MS = 1000; // a selection this soon after a click or key press is the user's
 const BUSY_GAP_MS = 1000; // while a workload runs, ask at most once a second (a class may have it open)
 
 export function install(ctx) {
@@ -120,16 +121,17 @@ class PagePanel {
 
   /**
    * A block was selected (the hl:block-select detail): show its page (the one clicked, or the block's head).
-   * The panel opens on what the user did (a click, K); a selection that only follows the presenter's view
-   * moves an open panel but does not open one on every phone in the room.  A selection of the block whose
+   * The panel opens on what the user did (a click, K; `at`: when the selection was made); a selection that
+   * only follows the presenter's view moves an open panel but does not open one on every phone in the room.  A selection of the block whose
    * page is shown keeps that page (a tail stays a tail).
    */
-  open(detail) {
+  open(detail, at = performance.now()) {
     if (!detail || detail.sid !== this.ctx.sessionId || !Number.isInteger(detail.pfn)) return;
     const side = detail.side === "right" ? "right" : "left";
     const pfn = Number.isInteger(detail.page) ? detail.page : detail.pfn;
     const wasOpen = !this.el.hidden;
-    if (!wasOpen && navigator.userActivation && !navigator.userActivation.isActive) return;
+    // Opened by the user's own click or key (main.js stamps ctx.inputAt), not by a view that follows someone's.
+    if (!wasOpen && !(at - (this.ctx.inputAt ?? -Infinity) < USER_INPUT_MS)) return;
     if (!wasOpen && !this.el.contains(document.activeElement)) this.opener = document.activeElement;
     if (wasOpen && this.sel?.side === side) {
       if (this.sel.pfn === pfn) return;

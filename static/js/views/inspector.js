@@ -15,8 +15,6 @@ export class InspectorView {
       if (f) ctx.actions.free(+f.dataset.free, +f.dataset.order, "free");
       const m = e.target.closest("[data-move]");
       if (m) ctx.actions.prefillMove(+m.dataset.move);
-      const p = e.target.closest("[data-page]");
-      if (p) ctx.actions.selectBlock(+p.dataset.page);
       const c = e.target.closest("[data-clear]");
       if (c) ctx.actions.clearSelection();
     });
@@ -89,7 +87,6 @@ export class InspectorView {
       (blk.kind === "allocated" && ui.role === "controller"
         ? `<button class="btn small dark" data-free="${blk.pfn}" data-order="${blk.order}" data-testid="inspector-free">free it (F)</button>` : "") +
       (ui.role === "controller" ? `<button class="btn small" data-move="${blk.pfn}">move its pageblock…</button>` : "") +
-      `<button class="btn small" data-page="${blk.pfn}" data-testid="inspector-page">struct page…</button>` +
       `<button class="btn small" data-clear="1">clear (Esc)</button></div>`;
   }
 }
