@@ -6,6 +6,7 @@
 // Hover shows both sides' values; a cursor marks the step shown (time travel).
 // One canvas per chart, drawn by hand (no library).
 
+import { palette, sizeOf, watchSize } from "./measure.js";
 import { CHARTS } from "./series.js";
 
 const SIDE_DASH = { left: [], right: [5, 3] };
@@ -26,6 +27,7 @@ export class Charts {
         `<div class="cv mono" aria-live="off"></div>`;
       root.appendChild(card);
       const canvas = card.querySelector("canvas");
+      watchSize(canvas, () => this.ctx.invalidate({ compare: true, now: true }));
       canvas.addEventListener("mousemove", (e) => this._move(e, canvas));
       canvas.addEventListener("mouseleave", () => { this.hover = null; this.draw(); });
       return { c, card, canvas, value: card.querySelector(".cv") };
@@ -92,16 +94,11 @@ export class Charts {
     this._range = null;
     this._range = this.range(); // once per drawing: every point's x reads it
     const cursor = this.ctx.timeline.cursor;
-    const css = getComputedStyle(document.documentElement);
-    const ink = css.getPropertyValue("--ink").trim() || "#1B1D1F";
-    const ink3 = css.getPropertyValue("--ink-3").trim() || "#767B81";
-    const band = css.getPropertyValue("--inflight-pale").trim() || "#FCEBC8";
-    const anomaly = css.getPropertyValue("--anomaly").trim() || "#D55E00";
+    const { ink, ink3, band, anomaly } = palette();
     const dpr = window.devicePixelRatio || 1;
     for (const card of this.cards) {
       const { c, canvas } = card;
-      const w = canvas.clientWidth;
-      const h = canvas.clientHeight;
+      const { w, h } = sizeOf(canvas);
       if (!w || !h) continue;
       if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
         canvas.width = Math.round(w * dpr);

@@ -19,6 +19,7 @@ import { mergeDirty, newDirty, Store, StoreError } from "../store.js";
 import { esc } from "../util.js";
 import { Charts } from "./charts.js";
 import { loadCss } from "./css.js";
+import { sizeOf, watchSize } from "./measure.js";
 import { differences } from "./differ.js";
 import { Series } from "./series.js";
 import { SidePanel, sharedGeometry } from "./side.js";
@@ -67,11 +68,10 @@ export class Compare {
     this.charts = new Charts(area.querySelector(".cmp-chart-grid"), this.series, this.ctx);
     // Only a new width changes what fits (the height follows the content: redrawing on it would loop).
     let width = 0;
-    this.ro = new ResizeObserver(([e]) => {
-      const w = Math.round(e.contentRect.width);
+    watchSize(area, () => {
+      const w = sizeOf(area).w;
       if (w !== width) { width = w; this.ctx.invalidate({ compare: true, now: true, layout: true }); }
     });
-    this.ro.observe(area);
   }
 
   // --- messages (main.js passes every snapshot and delta) ---------------------------------
@@ -193,7 +193,10 @@ export class Compare {
       return;
     }
     this.lastDraw = now;
-    const width = this.sides.left.root.clientWidth || 480;
+    // Each side's width from the area's (observed, not measured here: no layout forced mid-frame).
+    const areaW = sizeOf(this.area).w || 960;
+    const two = areaW > 900 || document.documentElement.dataset.embed === "1"; // compare.css: side by side
+    const width = Math.max(240, areaW / (two ? 2 : 1) - 6);
     const geom = sharedGeometry([this.ctx.store, this.right], this.zone, width);
     this.sides.left.render(geom);
     this.sides.right.render(geom);

@@ -15,6 +15,7 @@ import { PAGE_HINTED, PAGE_INFLIGHT } from "../store.js";
 import { summarise } from "../summarise.js";
 import { esc, num } from "../util.js";
 import { LockLane } from "./locklane.js";
+import { palette, sizeOf, watchSize } from "./measure.js";
 
 const TITLES = {
   seed: ["seed · page hinting", "boundary[order][mt] · Hinted"],
@@ -37,6 +38,7 @@ export class SidePanel {
     this.batchEl = root.querySelector(".cs-batch");
     this.lane = new LockLane(root.querySelector(".cs-lane"), store, "", side);
     this.map = root.querySelector(".cs-map");
+    watchSize(this.map, () => cmp.ctx.invalidate({ compare: true, now: true }));
     this.grid.addEventListener("click", (e) => this._click(e));
     this.map.addEventListener("click", (e) => this._mapClick(e));
     this.map.addEventListener("mousemove", (e) => { this.map.title = this._mapBlockText(e); });
@@ -178,8 +180,7 @@ export class SidePanel {
 
   _drawMap(z) {
     const c = this.map;
-    const w = c.clientWidth;
-    const h = c.clientHeight;
+    const { w, h } = sizeOf(c);
     if (!w || !h) return;
     if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
     const pages = z.pages;
@@ -192,14 +193,14 @@ export class SidePanel {
     this._mapGeom = { per, cols, cw, ch, z };
     // One pixel a cell in an ImageData, scaled up without smoothing: a 1 GiB zone costs a pass over its
     // page codes and one drawImage, not thousands of fillRects.
-    const css = getComputedStyle(document.documentElement);
+    const pal = palette();
     const rgba = (hex) => {
       const v = parseInt(hex.replace("#", "").slice(0, 6), 16);
       return (255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff); // little-endian ABGR
     };
-    const colour = [rgba(css.getPropertyValue("--free").trim() || "#E3E6E9"), ...MT_HEX.map(rgba)];
-    const hinted = rgba(css.getPropertyValue("--hinted").trim() || "#009E73");
-    const infl = rgba(css.getPropertyValue("--inflight").trim() || "#E69F00");
+    const colour = [rgba(pal.free), ...MT_HEX.map(rgba)];
+    const hinted = rgba(pal.hinted);
+    const infl = rgba(pal.inflight);
     if (!this._img || this._img.width !== cols || this._img.height !== nrows) {
       this._img = new ImageData(cols, nrows);
       this._off = new OffscreenCanvas(cols, nrows);
