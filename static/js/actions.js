@@ -26,12 +26,13 @@ export function makeActions(ctx) {
       const i = store.zones.findIndex((z) => z.name === ui.zone);
       actions.setZone(store.zones[(i + 1) % store.zones.length].name);
     },
+    // pfn: any page of the block (the page panel shows it)
     selectBlock(pfn) {
       const b = store.blockAt(pfn);
       ui.selection = { type: "block", pfn: b ? b.pfn : pfn };
       if (b && b.zone !== ui.zone) actions.setZone(b.zone);
       setHighlight([b ? b.pfn : pfn], b?.key ? [`${b.zone}|${b.key}`] : []);
-      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: ctx.sessionId, side: "left", zone: b?.zone, pfn: b?.pfn, order: b?.order } }));
+      document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: ctx.sessionId, side: "left", zone: b?.zone, pfn: b?.pfn, order: b?.order, page: pfn } }));
     },
     selectList(zone, order, mt) {
       ui.selection = { type: "list", zone, order, mt };

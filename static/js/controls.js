@@ -32,6 +32,7 @@ export const KEYS = [
   ["T", "alloc migratetype: next one"],
   ["F", "free the selected block (or type a pfn)"],
   ["G", "move the selected block's pageblock"],
+  ["K", "the selected block's struct page"],
   [".  >", "advance the clock 10 / 100 ms"],
   ["+  −", "clock faster / slower"],
   ["W", "start / stop the workload"],
@@ -410,6 +411,7 @@ export class Controls {
       case "l": case "L": this.share(); break;
       case "p": case "P": actions.toggleProjector(); break;
       case "d": case "D": actions.toggleTheme(); break;
+      case "k": case "K": if (this.ctx.ui.selection?.type === "block") actions.selectBlock(this.ctx.ui.selection.pfn); break;
       default:
         if (/^[1-9]$/.test(k) && store.zones[+k - 1]) actions.setZone(store.zones[+k - 1].name);
         else handled = false;

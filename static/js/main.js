@@ -83,6 +83,11 @@ $("#copy-link").addEventListener("click", () => share.copyLink());
 $("#export-open").addEventListener("click", () => share.open());
 const toursNow = lazy(() => import("./toursmenu.js").then((m) => new m.ToursMenu(ctx)));
 $("#tours-open").addEventListener("click", async () => (await toursNow()).toggle());
+// The page panel (pagepanel/): on the first block the user selects (inputAt: not a presenter's), or ?page=PFN.
+for (const t of ["pointerdown", "keydown"]) addEventListener(t, () => { ctx.inputAt = performance.now(); }, true);
+const pp = () => import("./pagepanel/index.js").then((m) => m.install(ctx));
+document.addEventListener("hl:block-select", (e) => { const t = performance.now(); ctx.pagePanel || pp().then((p) => p.open(e.detail, t)); });
+if (/[?&]page=/.test(location.search)) pp().then((p) => p.fromQuery(new URLSearchParams(location.search)));
 const autoplay = embedOpts.autoplay ? new Autoplay(ctx, embedOpts) : null;
 Object.assign(ctx, { controls, events, memmap, tour, timelineView, present, share, autoplay, zoneView, freeArea, host });
 ctx.views = { zone: zoneView, freeArea, batch, memmap, host, events, explain, inspector };

@@ -82,3 +82,29 @@ def test_a_reported_page_in_a_reporting_session(client: TestClient) -> None:
     assert doc["zones"][0]["flag_writes"]["marks_set"] == 3 and doc["zones"][0]["marked_pages"] == 28
     state = client.get(f"/api/sessions/{sid}/state").json()
     assert state["zones"][0]["page_repr"]["encodings"]["uptodate-reported"]["flag_writes"] == 3
+
+
+def test_compare_sessions_answer_for_either_side(client: TestClient) -> None:
+    sid = new_session(client, {"scenario": {**SCENARIO, "compare": True}})["id"]
+    left = client.get(f"/api/sessions/{sid}/page/0").json()
+    assert client.get(f"/api/sessions/{sid}/page/0", params={"side": "left"}).json() == left
+    assert left["design"]["name"] == "seed" and left["kpageflags"]["text"] == "BUDDY|OFFLINE"
+    right = client.get(f"/api/sessions/{sid}/page/0", params={"side": "right"}).json()
+    assert right["design"]["name"] == "reporting" and right["encoding"]["name"] == "uptodate-reported"
+    assert right["block"]["marked"] and right["kpageflags"]["text"] == "BUDDY|UPTODATE"
+    assert right["makedumpfile"]["verdict"] == "excluded_free"
+    # The seed's encoding asked of the reporting side: its Reported head read as the seed would write it.
+    alias = client.get(f"/api/sessions/{sid}/page/0", params={"side": "right", "encoding": "offline-alias"}).json()
+    assert alias["encoding"]["own"] is False and alias["struct_page"]["page_type"]["hex"] == "0xfffffe7f"
+    pages = client.get(f"/api/sessions/{sid}/pages", params={"side": "right"}).json()
+    state = client.get(f"/api/sessions/{sid}/state", params={"side": "right"}).json()
+    own = state["zones"][0]["page_repr"]["encodings"]["uptodate-reported"]
+    assert pages["design"]["name"] == "reporting"
+    assert own["flag_writes"] == pages["zones"][0]["flag_writes"]["total"]
+    # A bad side, or a right side outside compare mode, is refused naming `side`; nothing else is consulted.
+    single = new_session(client, {"scenario": SCENARIO})["id"]
+    for path in (f"/api/sessions/{sid}/page/0?side=middle", f"/api/sessions/{sid}/pages?side=RIGHT",
+                 f"/api/sessions/{single}/page/0?side=right", f"/api/sessions/{single}/pages?side=right"):
+        r = client.get(path)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "side", (path, r.text)
+    assert "compare mode" in client.get(f"/api/sessions/{single}/page/0?side=right").json()["error"]["message"]

@@ -227,14 +227,14 @@ def test_a_click_on_a_block_dispatches_block_select_for_its_side(browser: Browse
     assert blk.get_attribute("data-zone") == "Normal" and blk.get_attribute("data-side") == "right"
     blk.click()
     got = page.evaluate("() => window.__sel")
-    assert got == [{"sid": s["id"], "side": "right", "zone": "Normal", "pfn": pfn, "order": order}]
+    assert got == [{"sid": s["id"], "side": "right", "zone": "Normal", "pfn": pfn, "order": order, "page": pfn}]
     # The small map of the left side: any block, with its head pfn and order.
     canvas = page.get_by_test_id("compare-left").locator("canvas.cs-map")
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 2, box["y"] + 2)
     last = page.evaluate("() => window.__sel.at(-1)")
-    assert last == {"sid": s["id"], "side": "left", "zone": "Normal", "pfn": 0, "order": 3}
+    assert last == {"sid": s["id"], "side": "left", "zone": "Normal", "pfn": 0, "order": 3, "page": 0}
     ctx.close()
 
 

@@ -11,7 +11,7 @@
 //
 // The page panel's hook: every block of the grids and small maps carries
 // data-side, data-zone, data-pfn and data-order; a click dispatches
-//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, design}})
+//   document: CustomEvent("hl:block-select", {detail: {sid, side, zone, pfn, order, page}})
 // where GET /api/sessions/{sid}/page/{pfn}?side={side} answers for that side
 // (side=left, the default, is the session's own machine).
 
@@ -169,12 +169,13 @@ export class Compare {
 
   // --- the page panel's hook --------------------------------------------------------------
 
-  select(side, zone, pfn, order) {
+  /** `page`: the page clicked (a small map's may be a tail), `pfn` its block's head. */
+  select(side, zone, pfn, order, page = pfn) {
     this.selected = { side, zone, pfn, order };
     // The left side is the dashboard's own machine: selecting there selects in the map and the inspector
     // too, and actions.selectBlock sends the event.
-    if (side === "left") this.ctx.actions.selectBlock(pfn);
-    else document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: this.ctx.sessionId, side, zone, pfn, order } }));
+    if (side === "left") this.ctx.actions.selectBlock(page);
+    else document.dispatchEvent(new CustomEvent("hl:block-select", { detail: { sid: this.ctx.sessionId, side, zone, pfn, order, page } }));
     this.ctx.invalidate({ compare: true, now: true, selection: true });
   }
 

@@ -245,7 +245,7 @@ export class SidePanel {
   _mapClick(e) {
     const pfn = this._mapPfn(e);
     const b = pfn === null ? null : this.store.blockAt(pfn);
-    if (b) this.cmp.select(this.side, b.zone, b.pfn, b.order);
+    if (b) this.cmp.select(this.side, b.zone, b.pfn, b.order, pfn);
   }
 
   _click(e) {

@@ -555,6 +555,6 @@ export class MemMapView {
     const b = this.ctx.store.blockAt(pfn);
     if (!b) return;
     if (b.kind === "allocated" && this.ctx.ui.role === "controller") this.ctx.actions.free(b.pfn, b.order, "map");
-    else this.ctx.actions.selectBlock(b.pfn);
+    else this.ctx.actions.selectBlock(pfn);
   }
 }
