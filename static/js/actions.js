@@ -2,7 +2,7 @@
 // server: choose a zone, select a block, a list or an event, change the theme
 // or the mode, open the seed patch at some lines.
 
-import { $ } from "./util.js";
+import { $, needLayouts } from "./util.js";
 
 export function makeActions(ctx) {
   const { store, ui } = ctx;
@@ -79,8 +79,9 @@ export function makeActions(ctx) {
       ctx.memmap.themeChanged();
       ctx.invalidate({ themeChanged: true, layout: true });
     },
-    toggleProjector() {
+    async toggleProjector() {
       ui.projector = !ui.projector;
+      if (ui.projector) await needLayouts();
       root.dataset.mode = ui.projector ? "projector" : "normal";
       try { localStorage.setItem("hl.mode", root.dataset.mode); } catch { /* ignore */ }
       ctx.memmap.themeChanged();

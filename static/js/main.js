@@ -15,7 +15,7 @@ import { Store } from "./store.js";
 import { Sync } from "./sync.js";
 import { TimelineView } from "./timeline.js";
 import { Tour } from "./tour.js";
-import { $, esc } from "./util.js";
+import { $, esc, needLayouts } from "./util.js";
 import { BatchView } from "./views/batch.js";
 import { EventsView } from "./views/events.js";
 import { ExplainView } from "./views/explain.js";
@@ -43,7 +43,7 @@ if (embedOpts.embed) root.dataset.embed = "1";
 const presenterWindow = new URLSearchParams(location.search).get("presenter") === "1";
 // A narrow screen is a phone in the audience: one column (app.css), rows folded (views/freearea.js).
 const phone = matchMedia("(max-width: 600px)");
-const setPhone = () => { if (phone.matches) root.dataset.phone = "1"; else delete root.dataset.phone; };
+const setPhone = () => { if (phone.matches) { needLayouts(); root.dataset.phone = "1"; } else delete root.dataset.phone; };
 setPhone();
 const store = new Store();
 const hist = new History();

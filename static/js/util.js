@@ -47,6 +47,17 @@ export function cssColours(root = document.documentElement) {
 
 export const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
+/** The projector, embed and phone layouts (css/layouts.css), loaded on entering one; resolves once usable. */
+export function needLayouts() {
+  let link = document.getElementById("layouts-css");
+  if (!link) {
+    link = Object.assign(document.createElement("link"), { rel: "stylesheet", href: "/static/css/layouts.css", id: "layouts-css" });
+    link.ready = new Promise((r) => { link.onload = link.onerror = r; });
+    document.head.appendChild(link);
+  }
+  return link.ready ?? Promise.resolve();
+}
+
 // Writes that skip themselves when nothing changed: a DOM write, even of the
 // same value, invalidates style and layout, and the page writes every frame.
 export function setHTML(el, h) {

@@ -203,6 +203,7 @@ LAZY_FEATURES: dict[str, tuple[tuple[str, ...], int]] = {
     "export dialog": (("js/export/",), 72),
     "share dialog and QR code": (("js/qr.js", "js/share.js"), 32),
     "tours menu": (("js/toursmenu.js",), 8),
+    "projector, embed and phone layouts": (("css/layouts.css",), 16),
     "tour predictions": (("js/predict.js", "css/predict.css"), 16),  # questions, reveals, the claim table, keys
     "seed viewer": (("js/seedview.js",), 8),
     "live host page and trace dialog": (("live.html", "css/live.css", "js/live/"), 48),
