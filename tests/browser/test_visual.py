@@ -208,7 +208,7 @@ LAZY_FEATURES: dict[str, tuple[tuple[str, ...], int]] = {
     "seed viewer": (("js/seedview.js",), 8),
     "live host page and trace dialog": (("live.html", "css/live.css", "js/live/"), 48),
     "compare mode and the zone-lock lane": (("js/compare/", "css/compare.css"), 80),
-    "page panel": (("js/pagepanel/", "css/pagepanel.css"), 28),
+    "page panel": (("js/pagepanel/", "css/pagepanel.css"), 32),
 }
 
 
