@@ -14,6 +14,11 @@ C on the allocation path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .costs import Costs
+
 
 class Host:
     __slots__ = (
@@ -51,6 +56,22 @@ class Host:
             nonres[pfn : pfn + n] = self._ones[:n]
             self.reported_pages += n
         self.nr_nonresident += dropped
+        return dropped
+
+    def report(self, blocks: list[tuple[int, int]], costs: Costs) -> int:
+        """A device's report of `blocks` (both designs' virtio-balloon side): counted, then dropped.
+
+        The costs learn how many blocks and pages were reported, and how much
+        of it the host had dropped already (the same range reported again).
+        Returns the pages newly dropped.
+        """
+        again_pages = again_blocks = 0
+        for pfn, order in blocks:
+            already = self.dropped_in(pfn, order)
+            again_pages += already
+            again_blocks += already == 1 << order
+        dropped = self.react(blocks)
+        costs.reported(len(blocks), sum(1 << o for _, o in blocks), again_blocks, again_pages)
         return dropped
 
     def dropped_in(self, pfn: int, order: int) -> int:

@@ -164,14 +164,7 @@ class SeedDesign(HintingDesign):
         sg = phdev.sg or []
         blocks = [(page.pfn, page_order(page)) for page in sg[:num_hints]]
         zone = self.ph.cycling_zone or self.pgdat.page_zone(blocks[0][0])
-        host = self.host
-        again_pages = again_blocks = 0
-        for pfn, order in blocks:
-            already = host.dropped_in(pfn, order)
-            again_pages += already
-            again_blocks += already == 1 << order
-        dropped = host.react(blocks)
-        self.ph.costs.reported(len(blocks), sum(1 << o for _, o in blocks), again_blocks, again_pages)
+        dropped = self.host.report(blocks, self.ph.costs)
         trace = self.pgdat.trace
         if trace is not None:
             trace.append((REACT, zone.idx, None, None, None,

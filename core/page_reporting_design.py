@@ -162,18 +162,11 @@ class ReportingDesign(HintingDesign):
     def _report(self, prdev: PageReportingDevInfo, pages: list[Page]) -> int:
         """virtio-balloon's report: the host drops every page of the batch; it always succeeds."""
         blocks = [(page.pfn, page_order(page)) for page in pages]
-        host = self.host
-        again_pages = again_blocks = 0
-        for pfn, order in blocks:
-            already = host.dropped_in(pfn, order)
-            again_pages += already
-            again_blocks += already == 1 << order
-        dropped = host.react(blocks)
-        nr_pages = sum(1 << o for _, o in blocks)
-        self.pr.costs.reported(len(blocks), nr_pages, again_blocks, again_pages)
+        dropped = self.host.report(blocks, self.pr.costs)
         trace = self.pgdat.trace
         if trace is not None:
             zone = self.pr.zone or self.pgdat.page_zone(blocks[0][0])
+            nr_pages = sum(1 << o for _, o in blocks)
             trace.append((REPORT, zone.idx, None, None, None, (len(blocks), nr_pages, dropped, tuple(blocks))))
         return 0
 
