@@ -162,6 +162,24 @@ class HintingDesign(FreeListHooks, ABC):
         """
 
 
+def marked_on_lists(zone: Zone, min_order: int, max_order: int) -> list[int]:
+    """Sorted pfns of the blocks on the zone's free lists that carry the design mark, from min_order up.
+
+    Both designs keep their mark (the seed's Hinted, 5.7's Reported) in the one DESIGN_MARK bit and mark
+    only from their min_order, so one walk serves both state sections.
+    """
+    out: list[int] = []
+    for order in range(min_order, max_order):
+        for head in zone.free_area[order].free_list:
+            node = head.next
+            while type(node) is Page:
+                if PageMarked(node):
+                    out.append(node.pfn)
+                node = node.next
+    out.sort()
+    return out
+
+
 def same_list_head(pgdat: PglistData, head: Any) -> Any:
     """The list head of `pgdat` at the place of another machine's list head `head` (a FreeList)."""
     return pgdat.node_zones[head.zone.idx].free_area[head.order].free_list[head.migratetype]

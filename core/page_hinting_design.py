@@ -28,7 +28,7 @@ from .config import (
     want_int,
 )
 from .costs import ALLOCATED, MERGED, MOVED, STOLEN
-from .design import HintingDesign, same_list_head
+from .design import HintingDesign, marked_on_lists, same_list_head
 from .errors import HintingBusy
 from .host import Host
 from .lists import ListHead
@@ -243,16 +243,7 @@ class SeedDesign(HintingDesign):
         }
 
     def marked_pfns(self, zone: Zone) -> list[int]:
-        out: list[int] = []
-        for order in range(self.ph.min_order, self.pgdat.max_order):  # Hinted only from min_order up
-            for head in zone.free_area[order].free_list:
-                node = head.next
-                while type(node) is Page:
-                    if PageHinted(node):
-                        out.append(node.pfn)
-                    node = node.next
-        out.sort()
-        return out
+        return marked_on_lists(zone, self.ph.min_order, self.pgdat.max_order)  # marked only from min_order up
 
     def batch(self) -> list[Page]:
         return self.phdev.sg or []

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from .config import DEFAULT_CAPACITY, MachineConfig, want_bool, want_int
 from .costs import ALLOCATED, MERGED
-from .design import HintingDesign
+from .design import HintingDesign, marked_on_lists
 from .errors import HintingBusy
 from .host import Host
 from .mmzone import (
@@ -259,16 +259,7 @@ class ReportingDesign(HintingDesign):
         return {}  # no per-zone flags or counts in this design
 
     def marked_pfns(self, zone: Zone) -> list[int]:
-        out: list[int] = []
-        for order in range(self.pr.min_order, self.pgdat.max_order):  # Reported only from min_order up
-            for head in zone.free_area[order].free_list:
-                node = head.next
-                while type(node) is Page:
-                    if PageReported(node):
-                        out.append(node.pfn)
-                    node = node.next
-        out.sort()
-        return out
+        return marked_on_lists(zone, self.pr.min_order, self.pgdat.max_order)  # marked only from min_order up
 
     def batch(self) -> list[Page]:
         """The blocks in used slots, in slot order (ascending index: the reverse of the pulls)."""
