@@ -206,6 +206,7 @@ def test_import_a_scenario_file(page: Page, server: LabServer, tmp_path: Path) -
     path = tmp_path / "warm.json"
     path.write_text(json.dumps(doc))
     page.keyboard.press("x")
+    expect(page.get_by_test_id("export-dialog")).to_be_visible()  # share.js loaded and wired (it loads on first use)
     page.get_by_test_id("import-scenario").set_input_files(str(path))
     expect(page.get_by_test_id("timeline-bar")).to_have_attribute("data-length", str(len(doc["steps"])))
     assert get_json(server, f"/api/sessions/{sid(page)}/state") == replay(parse_scenario(doc))["state"]
