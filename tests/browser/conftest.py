@@ -110,8 +110,18 @@ def map_point(page: Page, pfn: int) -> tuple[float, float]:
 
 
 def map_pixel(page: Page, pfn: int) -> list[int]:
-    """The RGB the map drew at pfn."""
-    return list(page.evaluate(PIXEL_JS, pfn))
+    """The RGB the map drew at pfn, once it is drawn there.
+
+    A resize clears the canvas until the next frame redraws it; a read in between sees transparent black, which
+    is no colour the map ever paints, so wait for an opaque pixel rather than read whatever is there.
+    """
+    drawn = page.wait_for_function("""pfn => {
+      const m = window.hintingLab.memmap, p = m.pointFor(pfn), d = m.dpr;
+      if (!p) return null;
+      const px = m.canvas.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data;
+      return px[3] === 255 ? [px[0], px[1], px[2]] : null;
+    }""", arg=pfn, polling="raf")
+    return list(drawn.json_value())
 
 
 def get_json(server: LabServer, path: str) -> Any:

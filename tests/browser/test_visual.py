@@ -128,10 +128,7 @@ def test_dark_theme_laptop(browser: Browser, server: LabServer) -> None:
                  if pfn not in hinted]
         assert plain, "the scenario left no ordinary free block"
         free_var = page.evaluate("() => getComputedStyle(document.documentElement).getPropertyValue('--free')")
-        # The block's second page (the first carries its pfn in writing), once the map has drawn it.
-        page.wait_for_function("""pfn => { const m = window.hintingLab.memmap, p = m.pointFor(pfn), d = m.dpr;
-            return !!p && m.canvas.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1)
-                .data[3] > 0; }""", arg=plain[0] + 1, polling="raf")
+        # The block's second page (the first carries its pfn in writing).
         assert map_pixel(page, plain[0] + 1) == list(_rgb(free_var)), "the map's free cells are not the dark --free"
         assert _luminance(_rgb(free_var)) < 0.1
         shot(page, "dark-1600x1000")

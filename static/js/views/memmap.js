@@ -28,6 +28,7 @@ export class MemMapView {
     this.hover = null;
     this.dirtyBase = true;
     this.lastDrawMs = 0;
+    this.blank = false;
     this.colours = null;
     // The size comes from the observer, never from reading the DOM in a frame
     // (that would force a layout of the whole page on every delta).
@@ -173,6 +174,7 @@ export class MemMapView {
         c.width = Math.round(w * dpr);
         c.height = Math.round(h * dpr);
         this.dirtyBase = true;
+        this.blank = true; // a resized canvas is cleared: redraw it now, not after the busy-time gap
       }
     }
     this.dpr = dpr;
@@ -453,8 +455,9 @@ export class MemMapView {
       // Under a heavy workload, a slow base redraw is spread over frames.
       const now = performance.now();
       const gap = this.ctx.ui.busy ? Math.max(100, this.lastDrawMs * 8) : this.lastDrawMs > 12 ? 66 : 0;
-      if (!(now - this.lastBase < gap) || d.full || d.zoneChanged) {
+      if (!(now - this.lastBase < gap) || d.full || d.zoneChanged || this.blank) {
         const t0 = performance.now();
+        this.blank = false;
         this._drawBase(z);
         this.lastDrawMs = performance.now() - t0;
         this.lastBase = now;
