@@ -151,7 +151,7 @@ def _restore_workload(session: Session, wl: dict[str, Any]) -> None:
             workload.rng = random.Random(f"{msg.seed}:{len(session.history)}")
             # The blocks it may free: allocated blocks no scenario name holds, of the orders it uses.
             machine = session.machine
-            named = {v[0] for v in machine.refs.values() if isinstance(v, tuple)}
+            named = set(machine.refs.values())
             orders = set(msg.orders)
             zones = [machine.zone(msg.zone)] if msg.zone else [machine.zones[-1]]
             workload.live = [(pfn, order) for z in zones for pfn, order, _mt in machine.allocated_blocks(z)

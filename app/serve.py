@@ -31,6 +31,7 @@ import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from .stall import limit_send_buffer
+from .ws_compression import RouteAwareDeflateProtocol
 
 
 class FirstRequestGate:
@@ -102,6 +103,8 @@ class Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, listen_backlog: int, send_buffer: int = 0) -> None:
         if config.http == "auto":
             config.http = paced_protocol(AutoHTTPProtocol, FirstRequestGate(config.backlog))
+        if config.ws == "auto":  # uvicorn's own choice, with compression declined where it is wasted
+            config.ws = RouteAwareDeflateProtocol
         super().__init__(config)
         self.listen_backlog = listen_backlog
         self.send_buffer = send_buffer

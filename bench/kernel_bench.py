@@ -122,6 +122,36 @@ def trace_figures(n_lines: int) -> None:
         print(f"replay of the imported scenario: {steps / t_imp:,.0f} steps/s wall, {steps / c_imp:,.0f} per CPU "
               f"second ({steps:,} steps); the core's usual (churn, {n:,} steps): {n / t_churn:,.0f} steps/s wall, "
               f"{n / c_churn:,.0f} per CPU second (python -m core replay end to end, medians of 3)")
+        # Where the difference goes: the same scenario with every name replaced by the pfn it held, so the
+        # allocator does the same work and only the names' bookkeeping is gone.
+        ppath = Path(tmp) / "by-pfn.json"
+        ppath.write_text(json.dumps(by_pfn(json.loads(out.read_text()))))
+        t_pfn = median_time([sys.executable, "-m", "core", "replay", str(ppath)])
+        c_pfn = CPU["last"]
+        print(f"  the imported scenario freeing by pfn instead of by name: {steps / t_pfn:,.0f} steps/s wall, "
+              f"{steps / c_pfn:,.0f} per CPU second; so names cost {100 * (1 - c_pfn / c_imp):.0f}% of the "
+              f"imported replay's CPU, the trace's own allocator work (order-0 splits and merges in a near-empty "
+              f"zone) the rest of the gap to churn")
+
+
+def by_pfn(doc: dict) -> dict:
+    """The scenario with `as` dropped and `free ref` turned into `free pfn` (the pfns its replay gives)."""
+    from core.scenario import parse_scenario, run_steps
+
+    scenario = parse_scenario(doc)
+    results = run_steps(scenario.machine_instance(), scenario.steps)
+    held: dict[str, int] = {}
+    steps = []
+    for step, result in zip(doc["steps"], results, strict=True):
+        step = dict(step)
+        if step["do"] == "alloc" and "as" in step:
+            name = step.pop("as")
+            if result.get("ok"):
+                held[name] = result["pfn"]
+        elif step["do"] == "free" and "ref" in step:
+            step["pfn"] = held.pop(step.pop("ref"))
+        steps.append(step)
+    return {**doc, "steps": steps}
 
 
 def kpageflags_figure(runs: int) -> None:
@@ -151,17 +181,21 @@ async def _pings(url: str, n: int) -> list[float]:
 
     out = []
     async with websockets.connect(url, max_size=None) as ws:
-        await ws.recv()  # hello
-        await ws.recv()  # snapshot
+        await asyncio.wait_for(ws.recv(), 30)  # hello
+        await asyncio.wait_for(ws.recv(), 30)  # snapshot
         for i in range(n):
             t0 = time.perf_counter()
             await ws.send(json.dumps({"type": "ping", "id": i}))
             while True:
-                msg = json.loads(await ws.recv())
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
                 if msg.get("type") == "pong" and msg.get("id") == i:
                     break
+                if msg.get("type") == "error" or msg.get("id") == i:  # refused: no pong is coming
+                    raise RuntimeError(f"ping {i} refused: {msg}")
             out.append((time.perf_counter() - t0) * 1000)
-            await asyncio.sleep(0.01)
+            # 40 pings/s: under the server's default 50 requests/s per connection, whatever the round trip (at
+            # 10 ms apart a quiet machine's fast round trips spent the burst and the refused pings hung the bench).
+            await asyncio.sleep(max(0.0, 0.025 - (time.perf_counter() - t0)))
     return out
 
 

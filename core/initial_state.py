@@ -329,10 +329,9 @@ def apply_initial_state(m: Machine, initial: dict[str, ZoneInitial]) -> None:
             head = pgdat.mem_map[pfn]
             assert type(head) is Page
             move_to_free_list(head, zone, order, mt)
-        for pfn, order, _mt, name in init.allocated:
+        for pfn, _order, _mt, name in init.allocated:
             if name is not None:
-                m._bind(name, (pfn, order))
-                m._ref_of_pfn[pfn] = name
+                m._bind(name, pfn)
 
 
 def parse_initial_states(zones_obj: Any, zones: tuple[tuple[str, int], ...], max_order: int,

@@ -160,6 +160,21 @@ def find_problems(m: Machine) -> list[str]:
         if mem_map[page.pfn] is not page or page.prev is not LIST_POISON2:
             problems.append(f"batch page {page.pfn} is not where the batch says")
     problems.extend(m.design.invariant_problems())
+    problems.extend(name_problems(m))
+    return problems
+
+
+def name_problems(m: Machine) -> list[str]:
+    """A scenario name holds exactly one allocated block, and that block knows it."""
+    problems = []
+    mem_map = m.pgdat.mem_map
+    for name, pfn in m.refs.items():
+        if mem_map[pfn].__class__ is not int:
+            problems.append(f"the name {name!r} holds pfn {pfn}, which does not head an allocated block")
+        if m._ref_of_pfn.get(pfn) != name:
+            problems.append(f"the name {name!r} holds pfn {pfn}, but that pfn is named {m._ref_of_pfn.get(pfn)!r}")
+    if len(m._ref_of_pfn) != len(m.refs):
+        problems.append(f"{len(m._ref_of_pfn)} named pfns, but {len(m.refs)} names hold a block")
     return problems
 
 

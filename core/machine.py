@@ -49,6 +49,7 @@ from .mmzone import (
     page_order,
     start_page_flag_counts,
 )
+from .names import FAILED, UnboundNames
 from .page_alloc import FPI_NONE, fallbacks, free_one_page, move_pageblock
 from .page_alloc import __free_one_page as _free_one_page  # plain names: no mangling inside the class
 from .page_alloc import __rmqueue as _rmqueue
@@ -58,9 +59,7 @@ from .take_page import alloc_at
 from .trace import Trace
 from .workqueue import Clock, DelayedWork, run_work, start_work
 
-_FAILED = "failed"
 _ALLOC_MT = {MIGRATETYPE_NAMES[mt]: mt for mt in ALLOC_MIGRATETYPES}
-_FREED = "freed"
 StepResult = dict[str, Any]
 
 
@@ -92,9 +91,11 @@ class Machine:
         self.stepping = hinting.stepping
         self.check_invariants = check_invariants
         self.steps_applied = 0
-        # Scenario names given by `alloc ... as`: name -> (pfn, order) or a marker.
-        self.refs: dict[str, tuple[int, int] | str] = {}
+        # Scenario names given by `alloc ... as` that hold a block: name -> pfn (the block's order is in
+        # mem_map), and its inverse.
+        self.refs: dict[str, int] = {}
         self._ref_of_pfn: dict[int, str] = {}
+        self.unbound = UnboundNames()  # the names that held a block and no longer do, and why
         self._handlers = self._step_handlers()
         if boot:
             self._boot()
@@ -139,6 +140,7 @@ class Machine:
         new.steps_applied = self.steps_applied
         new.refs = dict(self.refs)
         new._ref_of_pfn = dict(self._ref_of_pfn)
+        new.unbound = self.unbound.copy()
         self.host.copy_into(new.host)
 
         src, dst = self.pgdat, new.pgdat
@@ -245,7 +247,8 @@ class Machine:
             page = _rmqueue(z, order, mt)  # __rmqueue: the fallback and retry
             if page is None:
                 if name is not None:
-                    self._bind(name, _FAILED)
+                    self._unbind(name)
+                    self.unbound.failed(name)
                 if trace is not None:
                     trace.append((ALLOC_FAILED, z.idx, None, order, mt, self._held_back(z, order, mt)))
                 raise NoFreeBlock(
@@ -264,12 +267,12 @@ class Machine:
             refaults = host.touch(pfn, order)
         if trace is not None:
             trace.append((ALLOC, z.idx, pfn, order, mt, refaults))
-        if name is not None:  # inline of _bind(name, (pfn, order)): imported traces name every allocation
+        if name is not None:  # inline of _bind(name, pfn, order): imported traces name every allocation
             refs = self.refs
             old = refs.get(name)
-            if old is not None and old.__class__ is tuple and self._ref_of_pfn.get(old[0]) == name:
-                del self._ref_of_pfn[old[0]]
-            refs[name] = (pfn, order)
+            if old is not None:  # the name moves on; the block it held stays allocated, unnamed
+                del self._ref_of_pfn[old]
+            refs[name] = pfn
             self._ref_of_pfn[pfn] = name
         return pfn
 
@@ -287,11 +290,17 @@ class Machine:
             if page_order(page) >= order and page_migratetype(page) in usable and self.pgdat.page_zone(page.pfn) is z
         )
 
-    def _bind(self, name: str, value: tuple[int, int] | str) -> None:
-        old = self.refs.get(name)
-        if isinstance(old, tuple) and self._ref_of_pfn.get(old[0]) == name:
-            del self._ref_of_pfn[old[0]]
-        self.refs[name] = value
+    def _bind(self, name: str, pfn: int) -> None:
+        """`name` now holds the block at pfn; a block it held before stays allocated, unnamed."""
+        self._unbind(name)
+        self.refs[name] = pfn
+        self._ref_of_pfn[pfn] = name
+
+    def _unbind(self, name: str) -> None:
+        """`name` holds no block any more; the block it held (if any) stays as it is, unnamed."""
+        old = self.refs.pop(name, None)
+        if old is not None:
+            del self._ref_of_pfn[old]
 
     def free(self, pfn: int, order: int | None = None) -> None:
         """Free an allocated block by its first pfn (and, optionally, its order)."""
@@ -311,20 +320,21 @@ class Machine:
             trace.append((FREE, zone.idx, pfn, block_order, mt, entry >> MT_SHIFT))
         if self._ref_of_pfn:
             name = self._ref_of_pfn.pop(pfn, None)
-            if name is not None:
-                self.refs[name] = _FREED
+            if name is not None:  # inline of _unbind(name) and unbound.freed(name), the inverse already popped
+                del self.refs[name]
+                self.unbound.log.append(name)
         _free_one_page(None, pfn, zone, block_order, mt, FPI_NONE)
 
     def free_ref(self, name: str, order: int | None = None) -> None:
-        ref = self.refs.get(name)
-        if ref is None:
-            raise UnknownRef(f"no allocation was named {name!r}", "ref")
-        if ref == _FAILED:
-            raise UnknownRef(f"the allocation named {name!r} failed; there is nothing to free", "ref")
-        if not isinstance(ref, tuple):
+        pfn = self.refs.get(name)
+        if pfn is None:
+            why = self.unbound.why(name)
+            if why is None:
+                raise UnknownRef(f"no allocation was named {name!r}", "ref")
+            if why == FAILED:
+                raise UnknownRef(f"the allocation named {name!r} failed; there is nothing to free", "ref")
             raise NotAllocated(f"the block named {name!r} was already freed", "ref")
-        pfn, block_order = ref
-        self.free(pfn, block_order if order is None else order)
+        self.free(pfn, order)
 
     def _why_not_allocated(self, pfn: int, entry: Page | int | None) -> str:
         if entry.__class__ is Page:
@@ -455,9 +465,9 @@ class Machine:
                 if "pfn" in step:
                     self.free(step["pfn"], step.get("order"))
                 else:  # by a scenario name (imported traces free every block this way)
-                    ref = self.refs.get(step["ref"])
-                    if ref.__class__ is tuple and "order" not in step:  # free_ref's own path, one call less
-                        self.free(ref[0], ref[1])
+                    named = self.refs.get(step["ref"])
+                    if named is not None and "order" not in step:  # free_ref's own path, one call less
+                        self.free(named)
                     else:
                         self.free_ref(step["ref"], step.get("order"))
                 result = {"ok": True}

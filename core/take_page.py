@@ -166,6 +166,5 @@ def alloc_at(machine: Any, zone: Zone, pfn: int, order: int, alloc_migratetype: 
     if trace is not None:
         trace.append((ALLOC, zone.idx, pfn, order, alloc_migratetype, refaults))
     if name is not None:
-        machine._bind(name, (pfn, order))
-        machine._ref_of_pfn[pfn] = name
+        machine._bind(name, pfn)
     return pfn

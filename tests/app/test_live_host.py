@@ -162,3 +162,31 @@ def test_trace_upload_limits_and_bad_input_name_the_field() -> None:
         r = c.post("/api/import-trace", content=b"\x00\xffnot a trace\n" * 10, headers=OCTET)
         last = json.loads(r.text.splitlines()[-1])
         assert last["result"]["summary"]["unparsable"]["count"] == 10
+
+
+def test_the_host_view_declines_compression_and_sessions_keep_it(tree: Path) -> None:
+    """The host map is zlib already: deflating it again on the event loop only delayed other sessions."""
+    import asyncio
+
+    import websockets
+
+    from tests.support import LabServer
+
+    lab = LabServer(args=["--proc-root", str(tree)]).start()
+    try:
+        sid = lab.create({"preset": "default"})["id"]
+        base = lab.url.replace("http", "ws")
+
+        async def negotiated(path: str) -> tuple[list[str], dict[str, Any]]:
+            async with websockets.connect(base + path, compression="deflate", max_size=None) as ws:
+                await ws.recv()  # hello
+                first = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                return [type(e).__name__ for e in ws.protocol.extensions], first
+
+        host_ext, host_first = asyncio.run(negotiated("/ws/host"))
+        session_ext, session_first = asyncio.run(negotiated(f"/ws/{sid}"))
+        assert host_ext == [] and host_first["type"] == "snapshot"
+        assert host_first["state"]["format"] == "hinting-host/1"
+        assert session_ext == ["PerMessageDeflate"] and session_first["type"] == "snapshot"
+    finally:
+        lab.stop()

@@ -101,3 +101,43 @@ def test_a_ref_is_freed_once_even_if_its_pfn_is_reused() -> None:
     failed = m.apply({"do": "alloc", "zone": "DMA32", "order": 3, "migratetype": "Movable", "as": "big2"})
     assert failed["ok"] is False
     assert "failed" in m.apply({"do": "free", "ref": "big2"})["error"]
+
+
+def test_a_name_answers_for_its_latest_allocation_across_rebinds_and_clones() -> None:
+    """Names live in a small dict while they hold a block and in a log after: every path must still agree."""
+    m = small()
+    m.apply({"do": "free", "ref": "a"})
+    # Rebound after a free: the name is live again, and frees its new block.
+    assert m.apply({"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable", "as": "a"})["ok"]
+    # Rebound while live: the old block stays allocated, nameless; the name moves on.
+    first = m.apply({"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable", "as": "b"})["pfn"]
+    second = m.apply({"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable", "as": "b"})["pfn"]
+    assert m.refs["b"] == second and first not in m._ref_of_pfn
+    past = m.clone()
+    assert m.apply({"do": "free", "ref": "a"}) == {"ok": True}
+    assert m.apply({"do": "free", "pfn": second}) == {"ok": True}  # by pfn: the name goes with its block
+    assert "already freed" in m.apply({"do": "free", "ref": "b"})["error"]
+    assert m.apply({"do": "free", "pfn": first}) == {"ok": True}
+    assert "no allocation was named 'c'" in m.apply({"do": "free", "ref": "c"})["error"]
+    # A failed allocation under a live name takes the name from its block.
+    assert m.apply({"do": "alloc", "zone": "Normal", "order": 0, "migratetype": "Movable", "as": "c"})["ok"]
+    assert m.apply({"do": "alloc", "zone": "DMA32", "order": 3, "migratetype": "Movable"})["ok"]  # its only block
+    assert not m.apply({"do": "alloc", "zone": "DMA32", "order": 3, "migratetype": "Movable", "as": "c"})["ok"]
+    assert "failed" in m.apply({"do": "free", "ref": "c"})["error"]
+    # The clone kept the names as they were when it was taken, whatever the original did since.
+    assert past.apply({"do": "free", "ref": "b"}) == {"ok": True}
+    assert past.apply({"do": "free", "ref": "a"}) == {"ok": True}
+    assert "already freed" in past.apply({"do": "free", "ref": "a"})["error"]
+    assert "no allocation was named 'c'" in past.apply({"do": "free", "ref": "c"})["error"]
+
+
+def test_the_checker_finds_a_name_that_lost_track_of_its_block() -> None:
+    from core.invariants import find_problems
+
+    m = small()
+    assert find_problems(m) == []
+    m._ref_of_pfn.clear()
+    assert any("but that pfn is named None" in p for p in find_problems(m))
+    m = small()
+    m.refs["a"] = 17
+    assert any("does not head an allocated block" in p for p in find_problems(m))

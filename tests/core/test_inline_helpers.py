@@ -149,7 +149,8 @@ def alloc_by_helpers(self: Machine, z: Zone, order: int, mt: int, name: str | No
     trace = self.pgdat.trace
     if pfn is None:
         if name is not None:
-            self._bind(name, "failed")
+            self._unbind(name)
+            self.unbound.failed(name)
         if trace is not None:
             trace.append((ALLOC_FAILED, z.idx, None, order, mt, self._held_back(z, order, mt)))
         raise NoFreeBlock(
@@ -159,8 +160,7 @@ def alloc_by_helpers(self: Machine, z: Zone, order: int, mt: int, name: str | No
     if trace is not None:
         trace.append((ALLOC, z.idx, pfn, order, mt, refaults))
     if name is not None:
-        self._bind(name, (pfn, order))
-        self._ref_of_pfn[pfn] = name
+        self._bind(name, pfn)
     return pfn
 
 
