@@ -176,6 +176,9 @@ def test_one_gib_under_a_workload(browser: Browser, server: LabServer) -> None:
             .map(el => [el.dataset.order, el.dataset.migratetype, el.scrollWidth, el.clientWidth,
                         [...el.children].map(c => c.className + ':' + c.offsetWidth).join(' ')])""")
         assert not over, over
+        # The laptop layout loads no other layout's styles, and shows none of their parts (a slide's play bar).
+        expect(page.get_by_test_id("embed-bar")).to_be_hidden()
+        assert page.evaluate("() => !document.getElementById('layouts-css')")
         shot(page, "one-gib-1600x1000")
         # The wheel zooms the map into the allocated end of the zone.
         for step in (2, 4, 8, 16):

@@ -123,7 +123,9 @@ export class SidePanel {
       }
       const focus = [];
       for (let i = 0; i < n && focus.length < 4; i++) if (differs(list[i]) || list[i] === sel?.pfn) focus.push(i);
-      const segs = summarise(n, { budget: budgetOf(mt), boundary: mIndex, focus, elidedCost: 1.6 });
+      // A marker in the row takes about a block's room (its flag, or the walk's chip).
+      const budget = Math.max(2, budgetOf(mt) - (marker && marker.kind !== "empty" ? 1 : 0));
+      const segs = summarise(n, { budget, boundary: mIndex, focus, elidedCost: 1.6 });
       const out = [];
       for (const s of segs) {
         if (s.kind === "block") {
