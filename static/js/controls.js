@@ -3,6 +3,7 @@
 // control that caused it.
 
 import { stepRequest } from "./panels/zonehead.js";
+import { applyTerms, designOf, terms } from "./terms.js";
 import { $, $$, esc, num, setAttr, setProp, setText } from "./util.js";
 
 const SPEEDS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 100];
@@ -322,6 +323,8 @@ export class Controls {
       sp.value = String(speed);
     }
     if (!store.loaded) return;
+    if (this.design !== designOf(store)) applyTerms(store); // the page's fixed words (title, legends, button titles)
+    this.design = designOf(store);
     const stepping = !!store.config.hinting.stepping;
     setAttr($("#mode-auto"), "aria-pressed", !stepping);
     setAttr($("#mode-step"), "aria-pressed", stepping);
@@ -330,8 +333,9 @@ export class Controls {
     setAttr($("#hinting-stop"), "aria-pressed", !enabled);
     const work = store.hinting?.work ?? {};
     const req = stepRequest(store);
-    setProp($("#step"), "title", work.phase === "react" ? "Step: react (the host drops the batch) (S)"
-      : work.phase === "drain" ? "Step: drain (the batch comes back Hinted) (S)"
+    const t = terms(store);
+    setProp($("#step"), "title", work.phase === t.host ? `Step: ${t.host} (the host drops the batch) (S)`
+      : work.phase === "drain" ? `Step: drain (the batch comes back ${t.drainsAs}) (S)`
         : req.do === "advance" ? `Step: advance the clock ${req.ms} ms to the due time and run the work there (S)`
           : work.pending ? "Step: run the pending work now (S)" : "Step: nothing is pending (S)");
     const wl = s?.workload;

@@ -9,6 +9,7 @@
 // held back.
 
 import { mergeDirty, newDirty } from "./store.js";
+import { termsReady } from "./terms.js";
 
 const BUSY_GAP_MS = 70;
 const URGENT = ["full", "selection", "zoneChanged", "modeChanged", "themeChanged", "layout", "role", "tour"];
@@ -55,6 +56,8 @@ export class Frames {
   frame(now) {
     this.raf = 0;
     const { ctx } = this;
+    // A design whose words are not here yet (terms.js) is drawn once they are, never in another's.
+    if (ctx.store.loaded && !termsReady(ctx.store, () => this.invalidate({ full: true }))) return;
     const extra = this.extra;
     if (ctx.ui.busy && now - this.lastRender < BUSY_GAP_MS && !this.pending.full && !URGENT.some((k) => extra[k])) {
       if (!this.holdTimer) {

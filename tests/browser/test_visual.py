@@ -209,6 +209,7 @@ LAZY_FEATURES: dict[str, tuple[tuple[str, ...], int]] = {
     "live host page and trace dialog": (("live.html", "css/live.css", "js/live/"), 48),
     "compare mode and the zone-lock lane": (("js/compare/", "css/compare.css"), 80),
     "page panel": (("js/pagepanel/", "css/pagepanel.css"), 32),
+    "free page reporting's words": (("js/terms-reporting.js",), 4),  # a reporting session's first frame waits for them
 }
 
 

@@ -3,6 +3,7 @@
 
 import { MT_SHORT } from "../palette.js";
 import { batchModel } from "../panels/batch.js";
+import { terms } from "../terms.js";
 import { MID, MONO, SB, esc, fit, halo, max, min, num, plural, r, rect, st, text, tw } from "./svgkit.js";
 
 /** Rows a full batch (capacity blocks, the widest labels) takes at this width: an animation reserves them. */
@@ -16,7 +17,7 @@ export function batchRows(K) {
 function layout(K, m) {
   const { T, PW, ip, proj } = K;
   const { fs, fsS } = T;
-  const hostW = max(tw("host · react", fs, false, true), tw("called: not resident", fsS)) + 20;
+  const hostW = max(tw(`host · ${terms(K.store).host}`, fs, false, true), tw("called: not resident", fsS)) + 20;
   const laneW = PW - 2 * ip - hostW - 50 - (proj ? 0 : min(300, PW * 0.28));
   const placed = [];
   let bx = 0, row = 0, more = 0;
@@ -39,6 +40,7 @@ const label = (b) => `${b.pfn} · o${b.order} · ${MT_SHORT[b.migratetype] ?? "?
 export function drawBatch(K, reserve = 0) {
   const m = batchModel(K.store, K.z);
   if (!m.all.length && !reserve) return;
+  const t = terms(K.store);
   const { T, proj, X0, PW, ip } = K;
   const { fs, fsS, fsT, ink, ink2, ink3, bh, pad } = T;
   const { placed, more, hostW, rows } = layout(K, m);
@@ -51,9 +53,9 @@ export function drawBatch(K, reserve = 0) {
   const ty = y0 + ip + fsT;
   K.o(`<g data-role="batch" data-count="${m.mine.length}" data-phase="${esc(m.phase)}">`);
   K.panelTitle(ty, "batch", m.mine.length
-    ? `page_hinting_fill → scatterlist, in flight to the host · ${m.mine.length}${m.cap ? ` / ${m.cap}` : ""} blocks · ${num(m.pages)} pages`
+    ? `${t.fill} → scatterlist, in flight to the host · ${m.mine.length}${m.cap ? ` / ${m.cap}` : ""} blocks · ${num(m.pages)} pages`
     : m.other ? `in flight: ${plural(m.all.length, "block")} of zone ${m.zone ?? "?"}, none of this zone`
-      : "none in flight: a cycle's fill pulls unhinted blocks here");
+      : `none in flight: ${t.pulls}`);
   const ly = ty + 12;
   const sw = fs * 0.7;
   for (const p of placed) {
@@ -71,7 +73,7 @@ export function drawBatch(K, reserve = 0) {
     const hx = ax + 40;
     K.o(`<path d="M${r(ax)} ${r(ay)}H${r(hx - 6)}"${st(ink2, 1.5)} stroke-dasharray="2 3"/><path d="M${r(hx - 7)} ${r(ay - 4)}l6 4l-6 4z" fill="${ink2}"/>`,
       rect(hx, ay - boxH * 0.75, hostW, boxH * 1.5, T.panel, st(ink, proj ? 2 : 1.2) + ' rx="4"'),
-      text(hx + hostW / 2, ay - 2, "host · react", fs, ink, SB + MID),
+      text(hx + hostW / 2, ay - 2, `host · ${t.host}`, fs, ink, SB + MID),
       text(hx + hostW / 2, ay + fsS + 2, m.reacted ? "called: not resident" : "not yet called", fsS, ink3, MID));
     const nx = hx + hostW + 16;
     if (!proj && m.next && nx + 120 < X0 + PW) {

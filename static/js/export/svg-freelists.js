@@ -3,7 +3,8 @@
 // (elision, the boundary marker and its kind, staleness, anomaly rings) comes
 // from panels/freelists.js, as in the live grid.
 
-import { cellModel, columnsOf, markerLabel, rowsOf } from "../panels/freelists.js";
+import { cellModel, columnsOf, markerLabel, rowsOf, walkOf } from "../panels/freelists.js";
+import { terms } from "../terms.js";
 import { B, END, MID, MONO, SB, ceil, fit, max, min, num, plural, r, rect, st, text, tw, halo } from "./svgkit.js";
 
 const VERM = "#D55E00";
@@ -14,7 +15,10 @@ export function drawFreeLists(K) {
   const y0 = K.y + pad * 0.75;
   const maxOrder = store.config.max_order;
   const minOrder = store.config.hinting?.min_order ?? store.config.pageblock_order ?? 0;
-  const gutW = max(proj ? 130 : 104, tw("nr_free · Hinted", fsS) + 10);
+  const t = terms(store);
+  const gutLabel = `nr_free · ${t.marked}`;
+  const gutW = max(proj ? 130 : 104, tw(gutLabel, fsS) + 10);
+  const walkW = tw("next ▸", fsS, false, true) + 14; // reporting's walk chip, and its gap
   const cpad = 6;
   const mw = bar + 2 * T.gap + 2; // room for a boundary marker
   const bstep = bw + T.gap;
@@ -54,7 +58,7 @@ export function drawFreeLists(K) {
   if (X0 + ip + tw("free lists", fsT + 1, false, true) + 12 + tw(sub, fs) + tw(conf, fsS, true) + 30 < X0 + PW) K.o(text(X0 + PW - ip, ty, conf, fsS, ink3, MONO + END));
   const gx = X0 + ip;
   const cy = ty + 10;
-  K.o(text(gx, cy + fs, "order", fs, ink, SB), text(gx, cy + fs + fsS + 3, "nr_free · Hinted", fsS, ink3));
+  K.o(text(gx, cy + fs, "order", fs, ink, SB), text(gx, cy + fs + fsS + 3, gutLabel, fsS, ink3));
   let cx = gx + gutW;
   for (const c of cols) {
     const sw = fs * 0.85;
@@ -67,7 +71,7 @@ export function drawFreeLists(K) {
   }
   const gy = cy + colH;
   const gridR = cx;
-  const g = { cpad, mw, ew, eText, flagH, anyDim: false, gutW };
+  const g = { cpad, mw, ew, eText, flagH, anyDim: false, gutW, walkW };
   rowsOf(store, z).forEach((row, i) => {
     const ord = row.order;
     const ry = gy + i * rh;
@@ -80,7 +84,7 @@ export function drawFreeLists(K) {
     const nfx = gx + tw(num(row.nrFree), fs, true) + 8;
     K.o(text(gx, l1, `o${ord}`, fs + 3, ink, MONO + B + hb), text(gx + tw(`o${ord}`, fs + 3, true) + 8, l1, `${num(row.pages)} pg`, fsS, ink3, hb),
       text(gx, l2, num(row.nrFree), fs, ink, MONO + hb + ' data-role="nr_free"'));
-    if (row.below) K.o(text(nfx, l2, "not hinted", fsS, ink3, ' font-style="italic"' + hb));
+    if (row.below) K.o(text(nfx, l2, `not ${t.marked.toLowerCase()}`, fsS, ink3, ' font-style="italic"' + hb));
     else {
       K.o(rect(nfx, l2 - fsS + 1, fsS, fsS, K.url("h"), st(T.hLine)), // null until the zone's first cycle: "–", not 0
         text(nfx + fsS + 4, l2, row.hintedKnown ? num(row.hinted) : "–", fs, T.hText, MONO + B + ' data-role="hinted_pages"'));
@@ -103,21 +107,31 @@ export function drawFreeLists(K) {
   const sw = fsS + 2;
   let lx = gx;
   K.o('<g data-role="legend">');
-  const item = (draw, s) => {
-    if (lx + sw * 1.6 + 6 + tw(s, fsS) > X0 + PW) return;
-    K.o(draw(lx, ly - sw + 2), text(lx + sw * 1.6 + 6, ly, s, fsS, ink2));
-    lx += sw * 1.6 + 24 + tw(s, fsS);
+  const item = (draw, s, iw = sw * 1.6) => {
+    if (lx + iw + 6 + tw(s, fsS) > X0 + PW) return;
+    K.o(draw(lx, ly - sw + 2), text(lx + iw + 6, ly, s, fsS, ink2));
+    lx += iw + 24 + tw(s, fsS);
   };
   item((x, yy) => rect(x, yy, sw * 1.6, sw, T.blk, st(T.blkLine) + ' rx="2"'), "free block");
-  item((x, yy) => rect(x, yy, sw * 1.6, sw, K.url("h"), st(T.hLine, 1.5) + ' rx="2"'), "free, Hinted");
-  item((x, yy) => rect(x + sw * 0.8, yy - 3, bar, sw + 6, ink), "boundary → block on its right");
-  item((x, yy) => hook(K, x + sw * 0.8, yy - 3, sw + 6, ink, false), "boundary → list head");
+  item((x, yy) => rect(x, yy, sw * 1.6, sw, K.url("h"), st(T.hLine, 1.5) + ' rx="2"'), `free, ${t.marked}`);
+  if (t.boundaries) {
+    item((x, yy) => rect(x + sw * 0.8, yy - 3, bar, sw + 6, ink), "boundary → block on its right");
+    item((x, yy) => hook(K, x + sw * 0.8, yy - 3, sw + 6, ink, false), "boundary → list head");
+  } else if (g.anyWalk) {
+    const iw = tw("next ▸", fsS - 1, false, true) + 10;
+    item((x, yy) => walkChip(K, x, yy - 3, iw, sw + 6, fsS - 1), "the walk position: the next cycle isolates this block first", iw);
+  }
   if (g.anyDim) item((x, yy) => rect(x + sw * 0.8, yy - 3, bar, sw + 6, ink3) + dashCut(K, x + sw * 0.8, yy - 3, sw + 6), "dashed, grey: ACTIVE is off");
   if (g.anyStale) item((x, yy) => staleBar(K, x + sw * 0.8, yy - 3, sw + 6), "stale: its block left the list (harmless)");
   if (K.anoms.length) item((x, yy) => rect(x, yy, sw * 1.6, sw, "none", st(VERM, 1.5) + ' stroke-dasharray="3 2"') + text(x + sw * 0.8, yy + sw - 2, "▲", sw - 3, VERM, MID), "anomaly");
   K.o("</g>");
   K.y = y0 + h;
   return ceil(h);
+}
+
+/** Reporting's walk position: a small ink-framed chip "next ▸" before the block the next cycle isolates first. */
+function walkChip(K, x, yy, w, h, size) {
+  return rect(x, yy, w, h, K.T.panel, st(K.T.ink, 1.5) + ' rx="3"') + text(x + w / 2, yy + h / 2 + size * 0.36, "next ▸", size, K.T.ink, B + MID);
 }
 
 /** Gaps cut across a boundary bar in the panel colour: the dashed look of a marker while ACTIVE is off. */
@@ -149,7 +163,8 @@ function drawCell(K, c, ord, ry, rh, g) {
   const b = store.boundary(ord, mt);
   const mine = b && b.zone === z.name;
   const staleW = mine && b.stale ? tw(`stale → ${b.pfn}`, fsS) + fsS : 0;
-  const room = w - 2 * g.cpad - (mine ? g.mw : 0) - staleW;
+  const walkW = !b && walkOf(store, z.name, ord, mt) ? g.walkW : 0;
+  const room = w - 2 * g.cpad - (mine ? g.mw : 0) - staleW - walkW;
   const list = z.lists.get(`${ord}/${mt}`) ?? [];
   const narrow = room / bstep < 6;
   const m = cellModel(store, z, ord, mt, { budget: (room + T.gap) / bstep, elidedCost: (g.ew(list.length, narrow) + T.gap) / bstep });
@@ -180,6 +195,11 @@ function drawCell(K, c, ord, ry, rh, g) {
   for (const s of m.segs) {
     if (s.kind === "block") {
       if (mk?.kind === "block" && s.index === mk.index) { K.o(marker(bx + 1)); bx += g.mw; }
+      if (mk?.kind === "walk" && s.index === mk.index) {
+        K.o(`<g data-role="walk" data-target="${mk.target}">`, walkChip(K, bx, by + 1, g.walkW - 6, bh - 2, fsS), "</g>");
+        bx += g.walkW;
+        g.anyWalk = true;
+      }
       const h = s.hinted;
       K.o(`<g data-role="block" data-pfn="${s.pfn}" data-order="${ord}" data-mt="${mt}" data-index="${s.index}" data-hinted="${h}">`,
         rect(bx, by, bw, bh, h ? K.url("h") : T.blk, st(h ? T.hLine : T.blkLine, h ? T.sw + 0.5 : T.sw) + ' rx="2"'),

@@ -5,6 +5,7 @@
 
 import { MIGRATETYPES, MT_HEX } from "../palette.js";
 import { PAGE_ALLOC, PAGE_FREE, PAGE_HINTED, PAGE_INFLIGHT } from "../store.js";
+import { terms } from "../terms.js";
 import { END, MONO, SB, ceil, floor, halo, max, min, num, rect, st, text, tw } from "./svgkit.js";
 
 // store code -> this picture's: 0 free, 1 Hinted, 2 in flight, 3 + migratetype allocated
@@ -130,7 +131,7 @@ export function drawMemMap(K) {
     };
     for (let k = 3; k < 8; k++) if (seen.has(k)) item(fillOf(k), `allocated ${MIGRATETYPES[k - 3]}`);
     item(T.mapFree, "free");
-    if (seen.has(1)) item(K.url("h"), "free, Hinted · not resident", T.hLine);
+    if (seen.has(1)) item(K.url("h"), `free, ${terms(K.store).marked} · not resident`, T.hLine);
     if (seen.has(2)) item(K.url("dot"), "in flight", T.fLine);
     if (seen.has("nr")) item(K.url("nr"), "not resident on host");
     if (seen.has("pb3")) item(MT_HEX[3], "pageblock HighAtomic");

@@ -3,6 +3,7 @@
 
 import { INFLIGHT } from "../palette.js";
 import { zoneHeadModel } from "../panels/zonehead.js";
+import { terms } from "../terms.js";
 import { B, END, MID, MONO, esc, fit, max, ms1, num, r, rect, st, text, tw } from "./svgkit.js";
 
 const VERM = "#D55E00";
@@ -39,6 +40,7 @@ export function drawZoneHeader(K) {
   const { T, proj, W } = K;
   const { fs, fsS, fsK, ink, ink2, ink3, bar, pad } = T;
   const m = zoneHeadModel(K.store, K.z);
+  const t = terms(K.store);
   const y0 = K.y + pad;
   const labH = fsS + 4;
   const kH = fsK;
@@ -61,13 +63,14 @@ export function drawZoneHeader(K) {
   const kv = (lab, value, vfs, role, extra = {}) => items.push({ opt: extra.opt,
     w: max(tw(lab, fsS, false, true) + lab.length * 0.6, tw(value, vfs, true, true) + (extra.w ?? 0)),
     draw: (x, yy) => [label(x, yy, lab), text(x, yy + labH + vfs, value, vfs, ink, MONO + B + ` data-role="${role}"`), ...(extra.after?.(x, yy + labH + vfs) ?? [])] });
-  kv("REFCNT", num(m.refcnt), kH, "refcnt");
-  // WORK: words, and under them the phase strip fill › react › drain with a bar where the work stopped
+  if (m.deviceFlags) kv("STATE", m.state ?? "–", kH, "state"); // reporting: prdev->state, no refcnt
+  else kv("REFCNT", num(m.refcnt), kH, "refcnt");
+  // WORK: words, and under them the phase strip (fill › react › drain) with a bar where the work stopped
   const phase = m.work.phase;
   const words = m.enabled || m.work.key === "idle" ? m.work.words : `${m.work.words} · hinting off`;
   {
     const vfs = fs + (proj ? 5 : 3);
-    const steps = ["fill", "react", "drain"];
+    const steps = t.phases;
     const cw = steps.map((s) => tw(s, fsS, true) + 10);
     const zs = phase !== "idle" && m.work.zone ? `zone ${m.work.zone}` : "";
     const sw = cw[0] + cw[1] + cw[2] + 24 + (zs ? tw(zs, fsS) + 10 : 0);
@@ -108,9 +111,9 @@ export function drawZoneHeader(K) {
         frac === null ? "" : rect(x, by + 5, bwid, 6, T.panel, st(ink, 1.2) + ' rx="3"') + rect(x, by + 5, bwid * frac, 6, ink, ' rx="3"')];
     } });
   }
-  kv("FREE · HINTED", `${num(m.free)} · ${num(m.hinted)} pg`, proj ? fsK - 2 : fs + 4, "free", { opt: true });
+  kv(`FREE · ${t.marked.toUpperCase()}`, `${num(m.free)} · ${num(m.hinted)} pg`, proj ? fsK - 2 : fs + 4, "free", { opt: true });
   // config: three short lines, so the header stays one row on a 1280 px slide
-  const parts = [["hwm", m.cfg.hwm], ["min_order", m.cfg.min_order], ["capacity", m.cfg.capacity]].filter((p) => p[1] !== undefined && p[1] !== null);
+  const parts = t.cfg.map((k) => [k, m.cfg[k]]).filter((p) => p[1] !== undefined && p[1] !== null);
   if (parts.length) {
     const lw = max(...parts.map((p) => tw(p[0], fsS, true))) + 6;
     items.push({ w: lw + max(...parts.map((p) => tw(num(p[1]), fsS + 1, true))), draw: (x, yy) => parts.flatMap((p, i) => {

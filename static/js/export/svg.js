@@ -14,6 +14,7 @@ import { batchRows, drawBatch } from "./svg-batch.js";
 import { drawFreeLists } from "./svg-freelists.js";
 import { drawMemMap } from "./svg-memmap.js";
 import { drawTopBar, drawZoneHeader } from "./svg-zone.js";
+import "../terms-reporting.js"; // a picture of a reporting state outside the dashboard (which loads them first) too
 import { Kit, THEMES, ceil, esc, max, ms1, rect, round } from "./svgkit.js";
 
 /**

@@ -20,18 +20,24 @@ export function columnsOf(store, z) {
   });
 }
 
-/** The order rows, highest first: pages per block, nr_free, hinted count (null below min_order or before the first cycle). */
+/** The order rows, highest first: pages per block, nr_free, marked count (null below min_order or before the first cycle; reporting's counted here). */
 export function rowsOf(store, z) {
   const max = store.config.max_order;
   const min = store.config.hinting.min_order;
+  const counted = store.markedField === "reported"; // no hinted_pages
   const rows = [];
   for (let o = max - 1; o >= 0; o--) {
     let blocks = 0;
-    for (const mt of MIGRATETYPES) blocks += z.lists.get(`${o}/${mt}`)?.length ?? 0;
+    let marked = 0;
+    for (const mt of MIGRATETYPES) {
+      const list = z.lists.get(`${o}/${mt}`) ?? [];
+      blocks += list.length;
+      if (counted && o >= min) for (const p of list) if (z.hinted.has(p)) marked++;
+    }
     rows.push({
       order: o, pages: 1 << o, nrFree: z.nrFree[o], blocks, below: o < min,
-      hinted: o >= min && z.hintedPages ? z.hintedPages[o - min] : null,
-      hintedKnown: o >= min && !!z.hintedPages,
+      hinted: o < min ? null : counted ? marked : z.hintedPages ? z.hintedPages[o - min] : null,
+      hintedKnown: o >= min && (counted || !!z.hintedPages),
     });
   }
   return rows;
@@ -54,11 +60,12 @@ export function foldedBelow(rows) {
  * @param {number} order
  * @param {string} mt
  * @param {object} [opts] budget (chips that fit), elidedCost (an elided chip's width in chips), focus (pfns to keep)
- * @returns {{list:number[], n:number, segs:Array, marker:null|{kind:string,index:number,target:(number|"head"),active:boolean},
+ * @returns {{list:number[], n:number, segs:Array, marker:null|{kind:string,index:number,target:(number|"head"),active:boolean,walk?:object},
  *   anomaly:boolean, ring:Set<number>}}
  *   segs: {kind:"block", index, pfn, hinted, marker?} | {kind:"elided", start, count, hinted}; `marker` on the block
  *   the boundary stands before.  marker.kind: "block" (before segs' block at index), "head" (end of row, a hook),
- *   "empty" (a short bar on an empty list), "stale" (the block it names left this list: server-marked).
+ *   "empty" (a short bar on an empty list), "stale" (the block it names left this list: server-marked), "walk"
+ *   (reporting's walk position, walkOf).
  */
 export function cellModel(store, z, order, mt, opts = {}) {
   const list = z.lists.get(`${order}/${mt}`) ?? [];
@@ -67,7 +74,11 @@ export function cellModel(store, z, order, mt, opts = {}) {
   const active = zoneFlags(store, z).active;
   let marker = null;
   let bIndex = -1;
-  if (b && b.zone === z.name) {
+  const w = b ? null : walkOf(store, z.name, order, mt);
+  if (w) {
+    bIndex = list.indexOf(w.pfn);
+    if (bIndex >= 0) marker = { kind: "walk", index: bIndex, target: w.pfn, active: true, walk: w };
+  } else if (b && b.zone === z.name) {
     if (b.stale) marker = { kind: "stale", index: -1, target: b.pfn, active };
     else if (b.pfn === null) {
       bIndex = n;
@@ -96,6 +107,11 @@ export function cellModel(store, z, order, mt, opts = {}) {
       return { kind: "elided", start: s.start, count: s.count, hinted: h };
     });
   return { list, n, segs, marker, anomaly, ring };
+}
+
+/** Reporting's walk position of a list: the block its next cycle isolates first ({pfn, skipped}), or undefined. */
+export function walkOf(store, zone, order, mt) {
+  return (store.hinting?.walk ?? []).find((w) => w.zone === zone && w.order === order && w.migratetype === mt);
 }
 
 /** The flag above a marker, in words. */

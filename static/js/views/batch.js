@@ -3,6 +3,7 @@
 // they get a lane of their own, in scatterlist order, on their way to the host.
 
 import { batchModel } from "../panels/batch.js";
+import { terms } from "../terms.js";
 import { esc, MT_SHORT, MT_CLASS } from "../util.js";
 
 export class BatchView {
@@ -24,17 +25,17 @@ export class BatchView {
     if (!z) return;
     const m = batchModel(store, z);
     const batch = m.all; // the whole scatterlist: a block of another zone is still in flight
+    const t = terms(store);
     document.getElementById("batch-panel").classList.toggle("has-batch", batch.length > 0);
     if (!batch.length) {
-      this.sub.textContent = "none in flight · a cycle's fill pulls unhinted blocks here; in Step mode they wait " +
-        "here while the zone lock is dropped";
+      this.sub.textContent = `none in flight · ${t.pulls}; in Step mode they wait here while the zone lock is dropped`;
       this.lane.innerHTML = "";
       this.prev = new Set();
       this.lane.dataset.count = "0";
       return;
     }
-    this.sub.textContent = `page_hinting_fill → scatterlist · ${batch.length}/${m.cap}` +
-      (m.full ? ", capacity reached, so REQUESTED stays set" : "") + (m.zone ? ` · zone ${m.zone}` : "");
+    this.sub.textContent = `${t.fill} → scatterlist · ${batch.length}/${m.cap}` +
+      (m.full ? t.full : "") + (m.zone ? ` · zone ${m.zone}` : "");
     const parts = batch.map((b) => {
       const cls = ["fly"];
       if (!this.prev.has(b.pfn) && !d.full) cls.push("new");
@@ -45,7 +46,7 @@ export class BatchView {
         `<span class="m">${MT_SHORT[b.migratetype] ?? "?"} <i class="sw ${MT_CLASS[b.migratetype] ?? ""}"></i></span></span></div>`;
     });
     parts.push(`<span class="arrow" aria-hidden="true">- - -→</span>`);
-    parts.push(`<div class="hostbox${m.reacted ? " has" : ""}">host · react<small>${m.reacted ? "has dropped the pages" : "not yet called"}</small></div>`);
+    parts.push(`<div class="hostbox${m.reacted ? " has" : ""}">host · ${t.host}<small>${m.reacted ? "has dropped the pages" : "not yet called"}</small></div>`);
     const next = batchModel(store, store.zone(m.zone) ?? z).next;
     parts.push(`<div class="next">${next ? `<b>next step: ${next.step}</b> — ${esc(next.text)}` : ""}</div>`);
     this.lane.innerHTML = parts.join("");

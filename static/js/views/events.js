@@ -14,6 +14,7 @@
 // tag(ev): the server names both (ev.category, ev.tag), the tables here are
 // for events that do not.
 
+import { terms } from "../terms.js";
 import { esc, ms, num, seedRef } from "../util.js";
 
 const MAX_LOG = 30000;
@@ -139,8 +140,9 @@ export class EventsView {
   }
 
   nextFilter() {
-    const i = FILTERS.findIndex(([k]) => k === this.filter);
-    this.setFilter(FILTERS[(i + 1) % FILTERS.length][0]);
+    // A design without boundaries has no boundary events: its filter is hidden (app.css) and skipped.
+    const keys = FILTERS.map(([k]) => k).filter((k) => k !== "bnd" || terms(this.ctx.store).boundaries);
+    this.setFilter(keys[(keys.indexOf(this.filter) + 1) % keys.length]);
   }
 
   setFilter(f) {

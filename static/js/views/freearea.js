@@ -8,13 +8,15 @@
 // line, then empty rows get thin, then every row does (`data-fold` 1..3).
 
 import { MIGRATETYPES, MT_CLASS } from "../palette.js";
-import { cellModel, columnsOf, foldedBelow, markerLabel, rowsOf } from "../panels/freelists.js";
+import { cellModel, columnsOf, foldedBelow, markerLabel, rowsOf, walkOf } from "../panels/freelists.js";
 import { zoneFlags } from "../panels/zonehead.js";
+import { terms } from "../terms.js";
 import { budgetFor } from "../summarise.js";
 import { esc, num, setAttr, setHTML, setText } from "../util.js";
 
 const MOVABLE_WEIGHT = 5; // most memory is Movable: its column is always the wide one
 const MAX_EXPANDED = 600;
+const MARKER_PX = 30; // room kept in every row for a marker
 const WEIGHTS = [1.25, 1.9, 2.6, 4.6];
 
 export class FreeAreaView {
@@ -68,7 +70,7 @@ export class FreeAreaView {
       zel.className = maxOrder > 8 ? "fa-zone compact" : "fa-zone";
       zel.dataset.zone = z.name;
       const parts = [`<div class="fa-grid" role="group" aria-label="free lists of ${esc(z.name)}">`,
-        `<div class="fa-colhead gut">order<small>nr_free · Hinted</small></div>`];
+        `<div class="fa-colhead gut">order<small></small></div>`]; // the design's words: _gutters
       for (const mt of MIGRATETYPES) {
         parts.push(`<div class="fa-colhead" data-mt="${mt}" data-role="colhead"><i class="sw ${MT_CLASS[mt]}"></i>${mt}` +
           `<small data-pb="${mt}"></small></div>`);
@@ -83,8 +85,7 @@ export class FreeAreaView {
         if (o === minOrder && minOrder > 0) {
           parts.push(`<div class="fa-divider" aria-hidden="true"><span>min_order ${minOrder}</span></div>`);
           const orders = Array.from({ length: minOrder }, (_, i) => minOrder - 1 - i).join(" ");
-          parts.push(`<div class="fa-fold" data-testid="order-row" data-orders="${orders}" title="the orders below ` +
-            `min_order: never hinted"></div>`);
+          parts.push(`<div class="fa-fold" data-testid="order-row" data-orders="${orders}"></div>`);
         }
       }
       parts.push("</div>");
@@ -95,9 +96,6 @@ export class FreeAreaView {
         this.cells.set(`${z.name}|${el.dataset.order}/${el.dataset.migratetype}`, el);
       }
     }
-    const cfg = store.config;
-    document.getElementById("fa-config").textContent =
-      `MAX_ORDER ${cfg.max_order} · pageblock_order ${cfg.pageblock_order} · boundary[][] is global, shown in the zone it points into`;
     this._showZone();
     this.measure(true);
   }
@@ -126,7 +124,10 @@ export class FreeAreaView {
     const sprobe = document.createElement("span");
     sprobe.className = "stale-flag";
     sprobe.textContent = `stale → ${probe.textContent}`;
-    for (const p of [probe, eprobe, nprobe, sprobe]) {
+    const wprobe = document.createElement("span");
+    wprobe.className = "walk";
+    wprobe.textContent = "next ▸";
+    for (const p of [probe, eprobe, nprobe, sprobe, wprobe]) {
       p.style.visibility = "hidden";
       p.style.position = "absolute";
       host?.appendChild(p);
@@ -136,13 +137,15 @@ export class FreeAreaView {
     this.elidedCost = ((eprobe.offsetWidth || chip) + gap) / (chip + gap);
     this.narrowElidedCost = ((nprobe.offsetWidth || chip) + gap) / (chip + gap);
     this.staleCost = ((sprobe.offsetWidth || 3 * chip) + 2 * gap + 6) / (chip + gap);
-    for (const p of [probe, eprobe, nprobe, sprobe]) p.remove();
+    // The walk chip stands where a boundary marker would: it has the marker's 30 px (budgetFor below) first.
+    this.walkCost = Math.max(0, (wprobe.offsetWidth || chip) + gap - MARKER_PX) / (chip + gap);
+    for (const p of [probe, eprobe, nprobe, sprobe, wprobe]) p.remove();
     let changed = force;
     for (const mt of MIGRATETYPES) {
       const cell = zel.querySelector(`.fl[data-migratetype="${mt}"]`);
       if (!cell || cell.hidden) continue;
       const w = cell.clientWidth - 14;
-      const b = budgetFor(w, chip, gap, 30);
+      const b = budgetFor(w, chip, gap, MARKER_PX);
       const key = `${this.ctx.ui.zone}|${mt}`;
       if (this.budgets.get(key) !== b) { this.budgets.set(key, b); changed = true; }
     }
@@ -214,14 +217,20 @@ export class FreeAreaView {
 
   _gutters(z, zel) {
     const rows = rowsOf(this.ctx.store, z);
+    const { store } = this.ctx;
+    const t = terms(store);
+    const not = `not ${t.marked.toLowerCase()}`;
+    setText(zel.querySelector(".fa-colhead.gut small"), `nr_free · ${t.marked}`);
+    setText(document.getElementById("fa-config"),
+      `MAX_ORDER ${store.config.max_order} · pageblock_order ${store.config.pageblock_order} · ${t.faConfig}`);
     for (const r of rows) {
       const g = zel.querySelector(`.gut[data-order="${r.order}"]`);
       // hinted_pages is null until the zone's first cycle allocates it: say so, not "0".
       setHTML(g, `<span class="o">o${r.order}</span><span class="pp">${num(r.pages)} pg</span>` +
         `<span class="nf" data-testid="nr-free" data-zone="${esc(z.name)}" data-order="${r.order}" title="nr_free">${num(r.nrFree)}</span>` +
         (r.below
-          ? `<span class="nh">not hinted</span>`
-          : `<span class="hpv" data-testid="hinted-pages" data-zone="${esc(z.name)}" data-order="${r.order}" title="hinted_pages[${r.order}]">` +
+          ? `<span class="nh">${not}</span>`
+          : `<span class="hpv" data-testid="hinted-pages" data-zone="${esc(z.name)}" data-order="${r.order}" title="${t.rowTitle(r.order)}">` +
             `<i class="mini-h" aria-hidden="true"></i>${r.hintedKnown ? num(r.hinted) : "–"}</span>`));
       const empty = r.blocks === 0;
       if (g.classList.contains("empty") !== empty) {
@@ -231,7 +240,8 @@ export class FreeAreaView {
     const fold = foldedBelow(rows);
     const el = zel.querySelector(".fa-fold");
     if (fold && el) {
-      setHTML(el, `<span class="o">${fold.label}</span><span class="nh">not hinted · ${num(fold.blocks)} ` +
+      setAttr(el, "title", `the orders below min_order: never ${t.marked.toLowerCase()}`);
+      setHTML(el, `<span class="o">${fold.label}</span><span class="nh">${not} · ${num(fold.blocks)} ` +
         `block${fold.blocks === 1 ? "" : "s"}</span>`);
     }
   }
@@ -249,8 +259,12 @@ export class FreeAreaView {
     // A stale marker's flag sits in the row: the blocks get the room that is left.
     const b = this.ctx.store.boundary(order, mt);
     const stale = !!b?.stale && b.zone === z.name;
+    // So does reporting's walk chip; where even head, "…" and tail barely fit, it is only its arrow.
+    const walk = !b && walkOf(this.ctx.store, z.name, order, mt);
+    const room = this.budgets.get(`${ui.zone}|${mt}`) ?? 8;
+    const tight = walk && !expanded && room - (this.walkCost ?? 1.5) < 3;
     const budget = expanded ? MAX_EXPANDED
-      : Math.max(3, (this.budgets.get(`${ui.zone}|${mt}`) ?? 8) - (stale ? this.staleCost ?? 3 : 0));
+      : Math.max(3, room - (stale ? this.staleCost ?? 3 : walk && !tight ? this.walkCost ?? 1.5 : 0));
     const narrow = budget < 5;
     const m = cellModel(this.ctx.store, z, order, mt, {
       budget, focus: hl.pfns, elidedCost: narrow ? (this.narrowElidedCost ?? 1.2) : (this.elidedCost ?? 2),
@@ -259,6 +273,8 @@ export class FreeAreaView {
     const before = this.lastPfns.get(cellKey);
     const moved = d.boundary?.has(cellKey);
     const mk = m.marker;
+    const t = terms(this.ctx.store);
+    const marked = t.marked;
     const marker = () => {
       const target = mk.target;
       const title = mk.kind === "stale"
@@ -273,18 +289,21 @@ export class FreeAreaView {
     for (const s of m.segs) {
       if (s.kind === "block") {
         if (mk && s.index === mk.index && mk.kind === "block") parts.push(marker());
+        else if (mk && s.index === mk.index && mk.kind === "walk") {
+          parts.push(`<span class="walk" data-testid="walk-position" data-pfn="${s.pfn}" title="${t.walkAt(mk.walk)}">${tight ? "▸" : "next ▸"}</span>`);
+        }
         let cls = "blk";
         if (hl.pfns.has(s.pfn)) cls += " sel";
         if (m.ring.has(s.pfn)) cls += " anom";
         if (!ui.busy && ((arrived && arrived.has(s.pfn)) || (before && !before.has(s.pfn) && !d.full))) cls += " new";
         if (ui.dropped.has(s.pfn)) cls += " dropped";
         parts.push(`<span class="${cls}" data-testid="block" data-pfn="${s.pfn}" data-hinted="${s.hinted}"` +
-          ` title="pfn ${s.pfn} · order ${order} · ${mt}${s.hinted ? " · Hinted" : ""}">${s.pfn}</span>`);
+          ` title="pfn ${s.pfn} · order ${order} · ${mt}${s.hinted ? ` · ${marked}` : ""}">${s.pfn}</span>`);
       } else {
         const h = s.hinted;
         parts.push(`<span class="elided" data-testid="elided" data-count="${s.count}" data-start="${s.start}"` +
-          ` title="${s.count} blocks not shown${h ? `, ${h} of them Hinted` : ""}; click to show the whole list">` +
-          `${narrow ? `…${num(s.count)}…` : `… ${num(s.count)} more …`}${h ? `<i class="eh" aria-label="${h} Hinted"></i>` : ""}</span>`);
+          ` title="${s.count} blocks not shown${h ? `, ${h} of them ${marked}` : ""}; click to show the whole list">` +
+          `${narrow ? `…${num(s.count)}…` : `… ${num(s.count)} more …`}${h ? `<i class="eh" aria-label="${h} ${marked}"></i>` : ""}</span>`);
       }
     }
     if (m.n === 0) parts.push(mk?.kind === "empty" ? marker() + `<span class="none">—</span>` : `<span class="none">—</span>`);

@@ -3,6 +3,7 @@
 // changes at one virtual instant (stepping) are spread evenly so a step
 // still shows as a step.
 
+import { terms } from "../terms.js";
 import { num, setHTML, setText } from "../util.js";
 
 const FIGS = [
@@ -37,6 +38,9 @@ export class HostView {
     const h = store.host;
     if (!h) return;
     const total = store.zones.reduce((s, z) => s + z.pages, 0);
+    const t = terms(store);
+    const [wasted, wastedWhat] = t.wasted;
+    setText(this.figs[3].querySelector(".long"), wasted); // the design's words (a reset may change it)
     const last = this.samples.at(-1);
     const changed = !last || FIGS.some((f) => last[f.key] !== h[f.key]);
     if (changed || (last && store.now_ms !== last.t)) {
@@ -55,9 +59,9 @@ export class HostView {
       } else {
         setHTML(vEl, `${num(v)}<small> ${f.unit}</small>`);
         setText(el.querySelector(".d"), {
-          reported_pages: "pages handed to react",
+          reported_pages: `pages handed to ${t.host}`,
           refaults: "allocs touching dropped pages",
-          wasted_hints: "Hinted blocks merged or moved",
+          wasted_hints: wastedWhat,
         }[f.key]);
       }
       if (prev !== undefined && prev !== String(v) && !d.full && !el.flashing) {

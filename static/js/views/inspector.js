@@ -2,7 +2,9 @@
 // with nothing selected, the anomaly conditions present now.
 
 import { esc, num, ms, seedRef } from "../util.js";
+import { walkOf } from "../panels/freelists.js";
 import { zoneFlags } from "../panels/zonehead.js";
+import { terms } from "../terms.js";
 
 export class InspectorView {
   constructor(ctx) {
@@ -24,12 +26,13 @@ export class InspectorView {
     const { store, ui } = this.ctx;
     if (!(d.full || d.selection || d.anomalies || (ui.selection?.type === "block" && d.zones.size) || d.hinting)) return;
     const sel = ui.selection;
+    const t = terms(store);
     this.el.parentElement.classList.toggle("empty", !sel && !(store.anomalies ?? []).length);
     if (!sel) {
       const an = store.anomalies ?? [];
       if (!an.length) {
         this.el.innerHTML = `<h3>inspector</h3><div>Click a block in the grid or the map, a batch entry or an event ` +
-          `to see it here. Anomalies (where the seed breaks its own claims) are listed here while present.</div>`;
+          `to see it here. ${t.anomalies}</div>`;
         return;
       }
       this.el.innerHTML = `<h3 class="claim">▲ ${an.length} anomal${an.length === 1 ? "y" : "ies"} now</h3><ul>` +
@@ -52,8 +55,9 @@ export class InspectorView {
       const list = store.list(sel.zone, sel.order, sel.mt);
       const b = store.boundary(sel.order, sel.mt);
       const bTxt = !b ? "unset" : b.zone !== sel.zone ? `points into ${esc(b.zone)}` : b.pfn === null ? "→ list head" : `→ ${b.pfn}`;
+      const where = t.boundaries ? `boundary ${bTxt}` : t.walkAt(walkOf(store, sel.zone, sel.order, sel.mt));
       this.el.innerHTML = `<h3>▣ free_list[${sel.order}][${esc(sel.mt)}] · ${esc(sel.zone)}</h3>` +
-        `<div>${num(list.length)} block${list.length === 1 ? "" : "s"} of ${num(1 << sel.order)} pages · boundary ${bTxt}</div>` +
+        `<div>${num(list.length)} block${list.length === 1 ? "" : "s"} of ${num(1 << sel.order)} pages · ${where}</div>` +
         `<div class="mono hint">${list.slice(0, 40).join(" ")}${list.length > 40 ? " …" : ""}</div>` +
         `<div class="acts"><button class="btn small" data-clear="1">clear (Esc)</button></div>`;
       return;
@@ -72,9 +76,12 @@ export class InspectorView {
     let what;
     if (blk.kind === "allocated") what = `allocated ${blk.mt}`;
     else if (blk.kind === "inflight") what = `in flight (sg[${blk.sg}]), on no free list`;
-    else what = `free on free_list[${blk.order}][${blk.mt}]${blk.hinted ? ", <b>Hinted</b>" : ""}`;
+    else what = `free on free_list[${blk.order}][${blk.mt}]${blk.hinted ? `, <b>${t.marked}</b>` : ""}`;
     let bnote = "";
-    if (blk.kind === "free") {
+    if (blk.kind === "free" && !t.boundaries) {
+      const w = walkOf(store, blk.zone, blk.order, blk.mt);
+      if (w?.pfn === blk.pfn) bnote = `<div>${t.walkAt(w)}</div>`;
+    } else if (blk.kind === "free") {
       const b = store.boundary(blk.order, blk.mt);
       if (b && b.zone === blk.zone && b.pfn === blk.pfn) {
         bnote = `<div>boundary[${blk.order}][${esc(blk.mt)}] points here: the next tail free of an order-${blk.order} ` +

@@ -8,6 +8,7 @@
 // flashes (what just moved), the selection and the hover ring go on top.
 
 import { PAGE_FREE, PAGE_ALLOC, PAGE_HINTED, PAGE_INFLIGHT, MIGRATETYPES } from "../store.js";
+import { terms } from "../terms.js";
 import { cssColours, num, setHTML, setText } from "../util.js";
 
 const FLASH_MS = 900;
@@ -515,7 +516,7 @@ export class MemMapView {
     let state;
     if (b.kind === "allocated") state = `allocated ${b.mt}`;
     else if (b.kind === "inflight") state = `in flight, sg[${b.sg}]`;
-    else state = `free ${b.mt}${b.hinted ? ", Hinted" : ""}`;
+    else state = `free ${b.mt}${b.hinted ? `, ${terms(store).marked}` : ""}`;
     const pb = z.pageblocks[Math.floor((pfn - z.start) / (1 << store.config.pageblock_order))];
     return { b, text: `pfn ${range} · o${b.order} · ${state} · ${res}`, pb };
   }

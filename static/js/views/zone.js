@@ -4,6 +4,7 @@
 // flags of every zone are always readable by tests and screen readers.
 
 import { zoneFlags, zoneHeadModel } from "../panels/zonehead.js";
+import { terms } from "../terms.js";
 import { esc, num, ms, setAttr, setHTML, setProp, setText } from "../util.js";
 
 const lamp = (name, on, testid) =>
@@ -73,11 +74,13 @@ export class ZoneView {
 
   _header(z) {
     const m = zoneHeadModel(this.ctx.store, z);
+    const t = terms(this.ctx.store);
     const w = m.work;
+    const [p0, p1, p2] = t.phases;
     const phaseStrip = `<span class="phase" aria-label="cycle phases">` +
-      `<span>fill</span>` +
-      `<span class="${w.phase === "react" ? "on stop" : ""}">react</span>›` +
-      `<span class="${w.phase === "drain" ? "on stop" : ""}">drain</span></span>`;
+      `<span>${p0}</span>` +
+      `<span class="${w.phase === p1 ? "on stop" : ""}">${p1}</span>›` +
+      `<span class="${w.phase === p2 ? "on stop" : ""}">${p2}</span></span>`;
     let due;
     if (m.due.kind === "pending") {
       due = `<div class="kv due" data-testid="due"><span class="k">due</span>` +
@@ -92,20 +95,24 @@ export class ZoneView {
         `</span></span></div>`;
     }
     const c = m.cfg;
+    // The seed's refcnt; reporting has none, but its device's prdev->state.
+    const count = m.deviceFlags
+      ? `<div class="kv" title="prdev->state"><span class="k">state</span><span class="v big" data-testid="prdev-state">${esc(m.state ?? "–")}</span></div>`
+      : `<div class="kv"><span class="k">refcnt</span><span class="v big" data-testid="refcnt">${num(m.refcnt)}</span></div>`;
+    const cfgv = (k) => (k === "delay_ms" ? `${num(c[k])} ms` : c[k]);
     return `<div class="zname">${esc(m.name)}<small>pfn ${num(m.start)}–${num(m.last)}</small></div>` +
       lamp("REQUESTED", m.requested, "lamp-requested") +
       lamp("ACTIVE", m.active, "lamp-active") +
-      `<div class="kv"><span class="k">refcnt</span><span class="v big" data-testid="refcnt">${num(m.refcnt)}</span></div>` +
+      count +
       `<div class="kv work" data-testid="work" data-work="${w.key}" data-cycling="${w.cycling}"><span class="k">work</span>` +
       `<span class="v${w.cycling ? " cyc" : ""}">${w.words}</span><span class="note">${esc(w.note) || "&nbsp;"}</span></div>` +
       `<span class="phone-line">zone ${esc(m.name)} · ${w.words}${m.batch ? ` · batch ${num(m.batch)} block${m.batch === 1 ? "" : "s"}` : ""}</span>` +
       phaseStrip + due +
-      `<div class="kv fh"><span class="k">free · hinted</span><span class="v">${num(m.free)} <span class="unit">pg</span> · ` +
+      `<div class="kv fh"><span class="k">free · ${t.marked.toLowerCase()}</span><span class="v">${num(m.free)} <span class="unit">pg</span> · ` +
       `<span class="hp">${num(m.hinted)}</span> <span class="unit">pg</span></span></div>` +
-      `<div class="chips"><span class="chip">min_order ${c.min_order}</span><span class="chip">hwm ${c.hwm}</span>` +
-      `<span class="chip">capacity ${c.capacity}</span></div>` +
-      `<div class="kv cfg" data-testid="zone-config"><span class="k">hwm · min_order · capacity</span>` +
-      `<span class="v">${c.hwm} · ${c.min_order} · ${c.capacity}</span></div>` +
+      `<div class="chips">${t.chips.map((k) => `<span class="chip">${k === "delay_ms" ? "delay" : k} ${cfgv(k)}</span>`).join("")}</div>` +
+      `<div class="kv cfg" data-testid="zone-config"><span class="k">${t.cfg.join(" · ")}</span>` +
+      `<span class="v">${t.cfg.map((k) => c[k]).join(" · ")}</span></div>` +
       `<button class="anom-badge" data-testid="anomaly-badge" data-count="${m.anomalies}" title="anomalies present now">` +
       `${m.anomalies ? "▲ " : ""}${m.anomalies} ${m.anomalies === 1 ? "anomaly" : "anomalies"}</button>`;
   }
