@@ -249,6 +249,22 @@ def test_compare_screens(browser: Browser, server: LabServer) -> None:
         page.wait_for_timeout(250)
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow}px"
+        # Every marker's flag is whole inside its own cell (not over the row above, not cut at an edge), and no
+        # two flags overlap.
+        flags = page.evaluate("""() => [...document.querySelectorAll('.cs-bnd b')].map(b => {
+            const f = b.getBoundingClientRect(), c = b.closest('.cs-fl').getBoundingClientRect();
+            return {text: b.textContent, f: [f.left, f.top, f.right, f.bottom], c: [c.left, c.top, c.right, c.bottom]};
+        })""")
+        assert flags, f"{name}: no boundary flags drawn"
+        for fl in flags:
+            (fx0, fy0, fx1, fy1), (cx0, cy0, cx1, cy1) = fl["f"], fl["c"]
+            assert cx0 - 0.5 <= fx0 and fx1 <= cx1 + 0.5 and cy0 - 0.5 <= fy0 and fy1 <= cy1 + 0.5, \
+                f"{name}: the flag {fl['text']!r} at {fl['f']} leaves its cell {fl['c']}"
+        for i, a in enumerate(flags):
+            for b in flags[i + 1:]:
+                (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["f"], b["f"]
+                assert ax1 <= bx0 + 0.5 or bx1 <= ax0 + 0.5 or ay1 <= by0 + 0.5 or by1 <= ay0 + 0.5, \
+                    f"{name}: the flags {a['text']!r} and {b['text']!r} overlap"
         shot(page, name)
         assert not page.errors  # type: ignore[attr-defined]
         ctx.close()

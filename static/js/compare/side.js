@@ -127,13 +127,15 @@ export class SidePanel {
       const budget = Math.max(2, budgetOf(mt) - (marker && marker.kind !== "empty" ? 1 : 0));
       const segs = summarise(n, { budget, boundary: mIndex, focus, elidedCost: 1.6 });
       const out = [];
-      for (const s of segs) {
+      for (const [at, s] of segs.entries()) {
         if (s.kind === "block") {
           const pfn = list[s.index];
           if (marker && s.index === mIndex) {
+            // In the row's right half the flag runs left, over the blocks before it, not out of the cell.
+            const flip = at > 0 && at >= segs.length / 2 ? " flip" : "";
             out.push(marker.kind === "walk"
               ? `<span class="cs-next" data-testid="walk-position" data-pfn="${pfn}" title="the walk position: the next cycle of o${order} ${mt} isolates ${pfn} first${marker.skipped ? `, after reading ${marker.skipped} Reported entr${marker.skipped === 1 ? "y" : "ies"}` : ""}">next ▸</span>`
-              : `<span class="cs-bnd" data-testid="boundary" data-target="${pfn}" title="boundary[${order}][${mt}] → ${pfn}"><b>boundary</b></span>`);
+              : `<span class="cs-bnd${flip}" data-testid="boundary" data-target="${pfn}" title="boundary[${order}][${mt}] → ${pfn}"><b>boundary</b></span>`);
           }
           const m = z.hinted.has(pfn);
           const d = differs(pfn);
