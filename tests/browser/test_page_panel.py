@@ -239,6 +239,17 @@ def test_a_bad_encoding_in_the_address_is_answered_naming_the_field(browser: Bro
     expect(status).to_contain_text("offline-alias")  # the message lists the encodings there are
     # It goes on with the machine's own encoding.
     expect(page.get_by_test_id("page-type")).to_have_text("0xfffffe7f")
+    # The complaint stays through the refreshes state changes bring (the panel asks again after each)...
+    gen = page.evaluate("() => window.hintingLab.ctx.pagePanel.gen")
+    page.get_by_test_id("advance-100").dispatch_event("click")  # under the open panel
+    page.wait_for_function("g => { const p = window.hintingLab.ctx.pagePanel; return p.gen > g && !p.inflight; }",
+                           arg=gen)
+    expect(status).to_have_attribute("data-field", "encoding")
+    expect(status).to_contain_text("offline-alias")
+    # ...until the user moves the panel: another encoding clears it.
+    page.get_by_test_id("page-encoding").select_option("uptodate-reported")
+    expect(status).to_have_attribute("data-field", "")
+    expect(status).to_have_text("")
     # The API itself, as a page would ask it.
     got = page.evaluate("""async (sid) => { const r = await fetch(`/api/sessions/${sid}/page/16?encoding=nope`);
       return [r.status, (await r.json()).error.field]; }""", s["id"])

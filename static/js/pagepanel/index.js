@@ -89,6 +89,7 @@ class PagePanel {
     this.zoneEl = el.querySelector(".pp-zone");
     this.select.addEventListener("change", () => {
       this.chosen = this.select.value;
+      this._unstick();
       if (this.data) this.draw(); else this.ask(true);
     });
     el.querySelector(".pp-close").addEventListener("click", () => this.close());
@@ -139,6 +140,7 @@ class PagePanel {
       if (pfn === detail.pfn && shown?.pfn === detail.pfn) return;
     }
     this.sel = { side, pfn };
+    this._unstick();
     this._show();
     this.ask(true);
   }
@@ -168,6 +170,7 @@ class PagePanel {
   go(pfn) {
     if (!this.sel) return;
     this.sel = { side: this.sel.side, pfn };
+    this._unstick();
     this._highlight();
     this.ask(true);
   }
@@ -200,6 +203,7 @@ class PagePanel {
   close() {
     if (this.el.hidden) return;
     this.el.hidden = true;
+    this._unstick();
     this.sel = null;
     this.data = null;
     this.gen++;
@@ -240,8 +244,7 @@ class PagePanel {
       if (gen === this.gen) {
         const by = (docs) => Object.fromEntries(ENCODING_NAMES.map((e, i) => [e, docs[i]]));
         this.data = { side: sel.side, pfn: sel.pfn, page: by(pages), pages: by(totals) };
-        if (this.sticky) this.sticky = false;
-        else { this.status.textContent = ""; this.status.classList.remove("bad"); }
+        if (!this.sticky) this._clearStatus();
         this.draw();
       }
     } catch (err) {
@@ -252,7 +255,21 @@ class PagePanel {
     }
   }
 
-  /** Say what the server refused, naming the field; `sticky`: it outlives the next answer (an address's). */
+  /** The address's complaint has been seen through: the user moved the panel (another page, encoding, or closed it). */
+  _unstick() {
+    if (this.sticky) { this.sticky = false; this._clearStatus(); }
+  }
+
+  _clearStatus() {
+    this.status.textContent = "";
+    this.status.classList.remove("bad");
+    this.status.dataset.field = "";
+  }
+
+  /**
+   * Say what the server refused, naming the field.  `sticky` (an address's refusal): it stays through the
+   * refreshes every state change brings, until the user moves the panel; otherwise the next answer clears it.
+   */
   _error(err, sticky = false) {
     this.sticky = sticky;
     this.status.classList.add("bad");
