@@ -254,3 +254,42 @@ def test_static_assets_stay_small(page: Page, server: LabServer) -> None:
     for p in files:
         text = p.read_text(errors="replace")
         assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text, p
+
+
+TOPBAR_OVERLAPS_JS = """() => {
+  const bar = document.getElementById('topbar');
+  const items = [...bar.querySelectorAll(':scope > *, .brand h1, .zone-tab')]
+    .filter(e => e.offsetParent && e.getBoundingClientRect().width > 0);
+  const r = e => e.getBoundingClientRect();
+  const out = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    const a = items[i], b = items[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const p = r(a), q = r(b);
+    const wide = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+    const high = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+    if (wide > 1 && high > 1)
+      out.push([a.className || a.id || a.tagName, b.className || b.id || b.tagName]);
+  }
+  return {overlaps: out, overflow: bar.scrollWidth - bar.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("design", ["seed", "reporting"])
+@pytest.mark.parametrize(("width", "height"), [(1600, 1000), (1366, 768)])
+def test_the_top_bar_never_overlaps_itself(browser: Browser, server: LabServer, design: str, width: int,
+                                          height: int) -> None:
+    """Two zones' tabs, the design's own toggle label and every control fit a laptop's top bar, none over another."""
+    doc = json.loads((ROOT / "app" / "presets" / "two-zones-4gib.json").read_text())
+    if design == "reporting":
+        doc["hinting"] = {"design": "reporting", "min_order": 9, "capacity": 32, "delay_ms": 100}
+    page = open_session(browser, server, {"scenario": doc}, width, height, "?projector=0")
+    try:
+        expect(page.get_by_test_id("zone-tabs").locator(".zone-tab")).to_have_count(2)
+        shot(page, f"topbar-{design}-{width}x{height}")
+        got = page.evaluate(TOPBAR_OVERLAPS_JS)
+        assert got["overlaps"] == [] and got["overflow"] <= 1, got
+        assert page.locator(".brand h1").evaluate("h => h.scrollWidth <= h.clientWidth + 1 && "
+                                                  "h.getBoundingClientRect().width > 40"), "the brand's name is cut"
+    finally:
+        page.context.close()
