@@ -40,7 +40,7 @@ export const KEYS = [
   ["Shift+R", "reset to the chosen preset"],
   ["Z  1–9", "next zone / zone n"],
   ["/", "filter the event log"],
-  ["E", "event log: next filter (all, steps, alloc/free, hinting, boundary, ▲)"],
+  ["E", "event log: next filter (the chips over the log, in turn: all, steps, alloc/free, ...)"],
   ["0", "memory map: show the whole zone (after zooming with the wheel)"],
   ["←  →", "time travel: step back / forward (Shift: 10 steps; at the end of a tour, its next step)"],
   ["J", "jump to a step (type its number, Enter)"],
