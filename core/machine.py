@@ -267,7 +267,7 @@ class Machine:
             refaults = host.touch(pfn, order)
         if trace is not None:
             trace.append((ALLOC, z.idx, pfn, order, mt, refaults))
-        if name is not None:  # inline of _bind(name, pfn, order): imported traces name every allocation
+        if name is not None:  # inline of _bind(name, pfn): imported traces name every allocation
             refs = self.refs
             old = refs.get(name)
             if old is not None:  # the name moves on; the block it held stays allocated, unnamed
