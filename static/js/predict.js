@@ -6,7 +6,7 @@
 // end with the model's figures (GET /api/presets/NAME/claim).  Loaded with the first tour that asks
 // such a question: `attach(tour)` gives tour.js the few hooks it calls.
 
-import { esc } from "./util.js";
+import { esc, needStyle } from "./util.js";
 
 const CSS = "/static/css/predict.css";
 
@@ -71,14 +71,11 @@ export function claimHTML(r) {
     `<tbody>${rows}</tbody></table></div>`;
 }
 
-/** Load the stylesheet once (it belongs to this feature, not to the first page load). */
-export function ensureStyle() {
-  if (document.querySelector(`link[href="${CSS}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = CSS;
-  document.head.append(link);
-}
+/**
+ * The stylesheet (this feature's, not the first page load's); a question waits for it, never drawn unstyled
+ * (on a phone, its choices were thumb-sized a frame late).
+ */
+export const ensureStyle = () => needStyle(CSS);
 
 /**
  * Keys while a question is on screen: 1..n answer (before the dashboard's own use of digits, which
@@ -113,8 +110,8 @@ export function installKeys(root, pending, answer) {
 }
 
 /** The hooks tour.js calls; the answers live in the tour's `guesses` (position -> answer), as its boundary guesses. */
-export function attach(tour) {
-  ensureStyle();
+export async function attach(tour) {
+  await ensureStyle();
   let figures = null; // GET /api/presets/NAME/claim for the tour on screen
   let shownAt = null;
   let focusNext = false;

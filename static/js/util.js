@@ -47,16 +47,23 @@ export function cssColours(root = document.documentElement) {
 
 export const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
-/** The projector, embed and phone layouts (css/layouts.css), loaded on entering one; resolves once usable. */
-export function needLayouts() {
-  let link = document.getElementById("layouts-css");
+/**
+ * A feature's stylesheet, added once; resolves once it applies (or failed: the feature shows, plainer), so a
+ * feature can wait to draw rather than show itself unstyled for a frame.  A link the page's head wrote
+ * itself is ready already.
+ */
+export function needStyle(href, id = undefined) {
+  let link = id ? document.getElementById(id) : document.querySelector(`link[href="${href}"]`);
   if (!link) {
-    link = Object.assign(document.createElement("link"), { rel: "stylesheet", href: "/static/css/layouts.css", id: "layouts-css" });
+    link = Object.assign(document.createElement("link"), { rel: "stylesheet", href }, id ? { id } : {});
     link.ready = new Promise((r) => { link.onload = link.onerror = r; });
     document.head.appendChild(link);
   }
   return link.ready ?? Promise.resolve();
 }
+
+/** The projector, embed and phone layouts (css/layouts.css), loaded on entering one; resolves once usable. */
+export const needLayouts = () => needStyle("/static/css/layouts.css", "layouts-css");
 
 // Writes that skip themselves when nothing changed: a DOM write, even of the
 // same value, invalidates style and layout, and the page writes every frame.

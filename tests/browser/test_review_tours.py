@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core import parse_scenario, replay
 
@@ -196,9 +197,14 @@ def test_a_question_on_the_projector_fits_one_screen(browser: Browser, server: L
             next_step(page, p)
         choices = page.get_by_test_id("predict-choice")
         expect(choices.last).to_be_visible()
-        for i in range(choices.count()):  # each choice is on screen, not scrolled away inside the tour panel
-            hit = choices.nth(i).evaluate(ON_SCREEN_JS)
-            assert hit, f"choice {i + 1} is not visible on the projector"
+        # Each choice is on screen, not scrolled away inside the tour panel, once the layout has settled (the
+        # question's styles load on first use: read before they apply, a choice sat lower for a frame).
+        on_screen = f"() => [...document.querySelectorAll('[data-testid=predict-choice]')].every({ON_SCREEN_JS})"
+        try:
+            page.wait_for_function(on_screen, polling="raf", timeout=5_000)
+        except PlaywrightTimeout:
+            for i in range(choices.count()):
+                assert choices.nth(i).evaluate(ON_SCREEN_JS), f"choice {i + 1} is not visible on the projector"
         assert page.evaluate("() => document.scrollingElement.scrollHeight <= window.innerHeight + 1")
         shot(page, "review-tour-predict-projector-1280x720")
     finally:

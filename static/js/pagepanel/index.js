@@ -12,7 +12,7 @@
 // Non-modal: the dashboard stays usable beside it (a drawer on the right, a
 // sheet on a phone); Esc closes it and gives the focus back.
 
-import { esc } from "../util.js";
+import { esc, needStyle } from "../util.js";
 import { ENCODING_NAMES, OWN, encodingLabel, pageHtml, totalsHtml } from "./render.js";
 
 const CSS = "/static/css/pagepanel.css";
@@ -58,9 +58,7 @@ class PagePanel {
     this.again = false;
     this.lastAsk = 0;
     this.opener = null;
-    if (!document.querySelector(`link[href="${CSS}"]`)) {
-      document.head.insertAdjacentHTML("beforeend", `<link rel="stylesheet" href="${CSS}">`);
-    }
+    needStyle(CSS);
     this._build();
   }
 
