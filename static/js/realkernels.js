@@ -3,13 +3,12 @@
 // <script> line in index.html; the dialog, the upload and their styles
 // (live/dialog.js, live/upload.js, css/live.css) load on first use.
 
+import { needStyle } from "./util.js";
+
 let dialogModule = null;
 function dialogs() {
   if (!dialogModule) {
-    const css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = "/static/css/live.css";
-    document.head.appendChild(css);
+    needStyle("/static/css/live.css");
     dialogModule = import("./live/dialog.js");
   }
   return dialogModule;
